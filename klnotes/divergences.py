@@ -1,0 +1,158 @@
+r"""Discrete and Gaussian divergences.
+
+For distributions :math:`p, q` over the last axis,
+
+.. math::
+
+    I[p; q] = \sum_i p_i \log \frac{p_i}{q_i}, \qquad
+    S(p) = -\sum_i p_i \log p_i, \qquad
+    S(p, q) = -\sum_i p_i \log q_i = S(p) + I[p; q],
+
+with the conventions :math:`0 \log 0 = 0` and :math:`I = +\infty` when some
+:math:`q_i = 0 < p_i`. The book writes :math:`I[p; q]` (the source posts'
+notation) for what is often written :math:`D_{\mathrm{KL}}(p \| q)`; ``p`` is
+the real world and ``q`` the model.
+
+Each function accepts NumPy or JAX arrays and returns the same kind; ``base``
+selects nats, bits or decibans (see :mod:`klnotes.units`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+import numpy as np
+import scipy.special as ssp
+
+from ._validate import (
+    as_float_array,
+    is_jax,
+    is_traced,
+    require_distribution,
+    require_finite,
+    require_same_shape,
+)
+from .units import from_nats
+
+
+def _xlogy(x: Any, y: Any, use_jax: bool) -> Any:
+    return jsp.xlogy(x, y) if use_jax else ssp.xlogy(x, y)
+
+
+def _pair(p: Any, q: Any) -> tuple[Any, Any, bool]:
+    use_jax = is_jax(p, q)
+    p = as_float_array(p, "p")
+    q = as_float_array(q, "q")
+    require_same_shape(p, q, "p", "q")
+    require_distribution(p, "p")
+    require_distribution(q, "q")
+    if use_jax:
+        p, q = jnp.asarray(p), jnp.asarray(q)
+    return p, q, use_jax
+
+
+def entropy(p: Any, *, base: str = "nats") -> Any:
+    r"""Shannon entropy :math:`S(p) = -\sum_i p_i \log p_i` over the last axis."""
+    use_jax = is_jax(p)
+    p = as_float_array(p, "p")
+    require_distribution(p, "p")
+    xp = jnp if use_jax else np
+    return from_nats(-xp.sum(_xlogy(p, p, use_jax), axis=-1), base)
+
+
+def cross_entropy(p: Any, q: Any, *, base: str = "nats") -> Any:
+    r"""Cross-entropy :math:`-\sum_i p_i \log q_i`; ``+inf`` if some ``q_i = 0 < p_i``."""
+    p, q, use_jax = _pair(p, q)
+    xp = jnp if use_jax else np
+    return from_nats(-xp.sum(_xlogy(p, q, use_jax), axis=-1), base)
+
+
+def kl(p: Any, q: Any, *, base: str = "nats") -> Any:
+    r"""KL divergence :math:`I[p;q] = \sum_i p_i \log(p_i/q_i)` over the last axis.
+
+    ``0 log 0 = 0``, and the result is ``+inf`` where some ``q_i = 0 < p_i``.
+    Leading axes broadcast as a batch.
+    """
+    p, q, use_jax = _pair(p, q)
+    xp = jnp if use_jax else np
+    terms = _xlogy(p, p, use_jax) - _xlogy(p, q, use_jax)
+    return from_nats(xp.sum(terms, axis=-1), base)
+
+
+def _require_spd(cov: Any, name: str) -> None:
+    if is_traced(cov):
+        return
+    c = np.asarray(cov)
+    if not np.allclose(c, np.swapaxes(c, -1, -2), rtol=1e-10, atol=1e-12):
+        raise ValueError(f"{name} is not symmetric")
+    try:
+        np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} is not positive-definite") from None
+
+
+def gaussian_kl(
+    mean_p: Any, cov_p: Any, mean_q: Any, cov_q: Any, *, base: str = "nats"
+) -> Any:
+    r"""Closed-form :math:`I[\mathcal N(\mu_p, \Sigma_p); \mathcal N(\mu_q, \Sigma_q)]`.
+
+    .. math::
+
+        \tfrac12\Big[\operatorname{tr}(\Sigma_q^{-1}\Sigma_p)
+        + (\mu_q-\mu_p)^\top \Sigma_q^{-1} (\mu_q-\mu_p) - d
+        + \log\frac{\det \Sigma_q}{\det \Sigma_p}\Big].
+
+    Scalar means take scalar *variances* (``cov`` is :math:`\sigma^2`, not
+    :math:`\sigma`), and then scalars and arrays of scalars broadcast
+    elementwise. A mean of shape ``(d,)`` takes a ``(d, d)`` covariance.
+    """
+    use_jax = is_jax(mean_p, cov_p, mean_q, cov_q)
+    xp = jnp if use_jax else np
+    mp = as_float_array(mean_p, "mean_p")
+    mq = as_float_array(mean_q, "mean_q")
+    cp = as_float_array(cov_p, "cov_p")
+    cq = as_float_array(cov_q, "cov_q")
+    for arr, nm in ((mp, "mean_p"), (mq, "mean_q"), (cp, "cov_p"), (cq, "cov_q")):
+        require_finite(arr, nm)
+    if np.ndim(mp) >= 1 and np.ndim(cp) == np.ndim(mp) + 1:
+        # multivariate: means (..., d), covariances (..., d, d)
+        d = np.shape(mp)[-1]
+        require_same_shape(mp, mq, "mean_p", "mean_q")
+        for arr, nm in ((cp, "cov_p"), (cq, "cov_q")):
+            if np.shape(arr)[-2:] != (d, d):
+                raise ValueError(
+                    f"{nm} has shape {np.shape(arr)}; expected (..., {d}, {d}) for means of dimension {d}"
+                )
+            _require_spd(arr, nm)
+        if use_jax:
+            mp, mq, cp, cq = map(jnp.asarray, (mp, mq, cp, cq))
+        lq = xp.linalg.cholesky(cq)
+        lp = xp.linalg.cholesky(cp)
+        solve = (
+            (lambda a, b: jnp.linalg.solve(a, b)) if use_jax else np.linalg.solve
+        )
+        m = solve(lq, lp)  # L_q^{-1} L_p
+        trace = xp.sum(m**2, axis=(-2, -1))
+        diff = (mq - mp)[..., None]
+        y = solve(lq, diff)[..., 0]
+        maha = xp.sum(y**2, axis=-1)
+        logdet = 2 * (
+            xp.sum(xp.log(xp.diagonal(lq, axis1=-2, axis2=-1)), axis=-1)
+            - xp.sum(xp.log(xp.diagonal(lp, axis1=-2, axis2=-1)), axis=-1)
+        )
+        return from_nats(0.5 * (trace + maha - d + logdet), base)
+    # univariate: every argument broadcasts elementwise, covariances are variances
+    for arr, nm in ((cp, "cov_p"), (cq, "cov_q")):
+        if not is_traced(arr) and np.any(np.asarray(arr) <= 0):
+            raise ValueError(f"{nm} (a variance) must be positive, got min {np.min(arr):.3g}")
+    try:
+        np.broadcast_shapes(*(np.shape(a) for a in (mp, cp, mq, cq)))
+    except ValueError:
+        raise ValueError(
+            "shape mismatch: mean_p, cov_p, mean_q, cov_q have shapes "
+            f"{[np.shape(a) for a in (mp, cp, mq, cq)]} that do not broadcast"
+        ) from None
+    ratio = cp / cq
+    return from_nats(0.5 * (ratio + (mq - mp) ** 2 / cq - 1.0 - xp.log(ratio)), base)

@@ -1,0 +1,98 @@
+r"""Monte Carlo estimates that carry their own error bars.
+
+An :class:`Estimate` is the sample mean :math:`\bar f = \frac1n\sum_i f(x_i)` of
+i.i.d. draws, its standard error :math:`s/\sqrt n` (with the unbiased sample
+standard deviation :math:`s`) and the sample size :math:`n`. KL estimators use
+
+.. math::
+
+    I[p; q] = \big\langle \log p(x) - \log q(x) \big\rangle_{p},
+
+so an estimate is the mean of log-density differences at samples from ``p``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import jax
+import numpy as np
+
+from ._validate import as_float_array, require_finite, require_same_shape
+from .units import from_nats
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo mean with its standard error and sample size."""
+
+    mean: float
+    stderr: float
+    n: int
+
+    def __post_init__(self) -> None:
+        for field in ("mean", "stderr"):
+            value = getattr(self, field)
+            if not isinstance(value, float) or not math.isfinite(value):
+                raise ValueError(f"Estimate.{field} must be a finite float, got {value!r}")
+        if self.stderr < 0:
+            raise ValueError(f"Estimate.stderr must be non-negative, got {self.stderr}")
+        if not isinstance(self.n, int) or self.n < 2:
+            raise ValueError(f"Estimate.n must be an int >= 2, got {self.n!r}")
+
+    def interval(self, k: float = 2.0) -> tuple[float, float]:
+        """The interval ``mean ± k·stderr``."""
+        return (self.mean - k * self.stderr, self.mean + k * self.stderr)
+
+    def scaled(self, factor: float) -> Estimate:
+        """The estimate of ``factor`` times the quantity (for unit changes)."""
+        return Estimate(self.mean * factor, abs(factor) * self.stderr, self.n)
+
+    def __str__(self) -> str:
+        return f"{self.mean:.6g} ± {self.stderr:.2g} (n={self.n})"
+
+
+def mc_estimate(samples: Any) -> Estimate:
+    """Estimate of the mean of i.i.d. ``samples`` (1-D, finite, at least two)."""
+    arr = np.asarray(as_float_array(samples, "samples"), dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"samples must be 1-D, got shape {arr.shape}")
+    if arr.size < 2:
+        raise ValueError(f"samples needs at least 2 draws to have a standard error, got {arr.size}")
+    require_finite(arr, "samples")
+    return Estimate(
+        mean=float(arr.mean()),
+        stderr=float(arr.std(ddof=1) / math.sqrt(arr.size)),
+        n=int(arr.size),
+    )
+
+
+def kl_from_log_densities(logp: Any, logq: Any, *, base: str = "nats") -> Estimate:
+    r"""Estimate :math:`I[p;q]` from :math:`\log p(x_i)` and :math:`\log q(x_i)`, :math:`x_i \sim p`."""
+    lp = np.asarray(as_float_array(logp, "logp"))
+    lq = np.asarray(as_float_array(logq, "logq"))
+    require_same_shape(lp, lq, "logp", "logq")
+    est = mc_estimate(lp - lq)
+    return est.scaled(from_nats(1.0, base))
+
+
+def kl_monte_carlo(
+    key: jax.Array,
+    sample_p: Callable[[jax.Array, int], Any],
+    log_p: Callable[[Any], Any],
+    log_q: Callable[[Any], Any],
+    n: int,
+    *,
+    base: str = "nats",
+) -> Estimate:
+    """Estimate :math:`I[p;q]` with ``n`` draws ``x = sample_p(key, n)`` from ``p``.
+
+    ``log_p`` and ``log_q`` map a batch of samples to a batch of log-densities.
+    Deterministic for a fixed ``key``.
+    """
+    if not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    x = sample_p(key, n)
+    return kl_from_log_densities(log_p(x), log_q(x), base=base)

@@ -1,0 +1,285 @@
+"""Execute and build the book: the one script behind `make book` and `make test`.
+
+    python tools/book.py execute [CHAPTER ...] [--jobs N] [--stale-only]
+        Execute chapters (default: every chapter in _toc.yml) in parallel, each
+        in a fresh kernel, and store the executed notebooks in the Jupyter cache
+        that the build reads. A failure names the chapter and the failing cell.
+
+    python tools/book.py build [--fresh] [--root DIR]
+        Build the HTML with Sphinx warnings as errors (-W --keep-going).
+        Chapters already executed come from the cache; any that are not are
+        executed by myst-nb, which raises on the first error.
+
+    python tools/book.py check CHAPTER
+        Execute one chapter and build it alone into _build/single/NAME, for
+        working on a chapter without building the whole book.
+
+Cache safety: the cache is keyed by each chapter's code, and this script wipes
+it whenever the helper package (klnotes/), pyproject.toml or constraints.txt
+changes (a hash stamp in the cache folder). So a cached output can never hide a
+change to klnotes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAMP_NAME = "klnotes.sha256"
+HASHED = ("klnotes", "pyproject.toml", "constraints.txt")
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing; the message names chapter and cell."""
+
+
+def chapters_in_toc(root: Path = ROOT) -> list[Path]:
+    """Every notebook chapter listed in ``_toc.yml`` (files with a jupytext header)."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
+    paths = [root / (f if f.endswith(".md") else f + ".md") for f in files]
+    return [p for p in paths if p.read_text().startswith("---\njupytext:")]
+
+
+def helper_hash(root: Path = ROOT) -> str:
+    """SHA-256 over every file of klnotes/ plus pyproject.toml and constraints.txt."""
+    h = hashlib.sha256()
+    for name in HASHED:
+        path = root / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            if f.exists() and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(root)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def cache_dir(root: Path = ROOT) -> Path:
+    return root / "_build" / ".jupyter_cache"
+
+
+def guard_cache(root: Path = ROOT) -> None:
+    """Wipe the execution cache if klnotes (or the environment spec) changed."""
+    cdir = cache_dir(root)
+    stamp = cdir / STAMP_NAME
+    current = helper_hash(root)
+    if cdir.exists() and (not stamp.exists() or stamp.read_text().strip() != current):
+        print(f"[book] klnotes or the environment changed: clearing {cdir.relative_to(root)}")
+        shutil.rmtree(cdir)
+    cdir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current + "\n")
+
+
+def read_chapter(path: Path):
+    """Read a chapter exactly as myst-nb does, so cache keys match the build's."""
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.read import read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    del NbParserConfig  # imported to fail early if myst-nb's layout changes
+    return read_myst_markdown_notebook(path.read_text(), MdParserConfig(), path=str(path))
+
+
+def execute_chapter(path: Path, timeout: int = 600) -> tuple[object, float]:
+    """Execute one chapter in a fresh kernel with the chapter's folder as cwd.
+
+    Returns the executed notebook and the wall-clock seconds. Raises
+    :class:`ChapterFailed` naming the chapter, the cell and the error.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(path).resolve()
+    nb = read_chapter(path)
+    env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        allow_errors=False,
+        record_timing=False,  # timing metadata would change the cache key
+    )
+    start = time.perf_counter()
+    try:
+        os.environ.update(env)
+        client.execute()
+    except CellExecutionError as exc:
+        cell = next(
+            (
+                i
+                for i, c in enumerate(nb.cells)
+                if c.cell_type == "code"
+                and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            ),
+            None,
+        )
+        line = ""
+        if cell is not None:
+            line = f" (code cell {sum(1 for c in nb.cells[:cell] if c.cell_type == 'code') + 1})"
+        rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        message = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+        raise ChapterFailed(f"chapter {rel}{line} failed:\n{message}") from None
+    return nb, time.perf_counter() - start
+
+
+def cache_executed(path: Path, nb: object, seconds: float, root: Path = ROOT) -> None:
+    """Store an executed chapter in the Jupyter cache used by the build."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(str(cache_dir(root)))
+    cache.cache_notebook_bundle(
+        CacheBundleIn(nb, str(Path(path).resolve()), data={"execution_seconds": seconds}),
+        check_validity=False,
+        overwrite=True,
+    )
+
+
+def is_cached(path: Path, root: Path = ROOT) -> bool:
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(cache_dir(root)))
+    try:
+        cache.match_cache_notebook(read_chapter(path))
+    except KeyError:
+        return False
+    return True
+
+
+def _execute_one(path: str) -> tuple[str, object, float, str | None]:
+    try:
+        nb, seconds = execute_chapter(Path(path))
+    except ChapterFailed as exc:
+        return path, None, 0.0, str(exc)
+    return path, nb, seconds, None
+
+
+def execute(chapters: list[Path], jobs: int = 2, stale_only: bool = False, root: Path = ROOT) -> int:
+    guard_cache(root)
+    todo = [c for c in chapters if not (stale_only and is_cached(c, root))]
+    if not todo:
+        print("[book] every chapter is up to date in the cache")
+        return 0
+    failures = []
+    with cf.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for path, nb, seconds, err in pool.map(_execute_one, [str(c) for c in todo]):
+            rel = Path(path).relative_to(root) if Path(path).is_relative_to(root) else path
+            if err:
+                failures.append(err)
+                print(f"[book] FAILED {rel}", file=sys.stderr)
+            else:
+                cache_executed(Path(path), nb, seconds, root)
+                print(f"[book] executed {rel} in {seconds:.1f} s")
+    for err in failures:
+        print(err, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def build(root: Path = ROOT, fresh: bool = False, builddir: Path | None = None) -> int:
+    """Run `jupyter-book build` with warnings as errors; return its exit code."""
+    guard_cache(root)
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"), "build", str(root),
+        "--warningiserror", "--keep-going",
+    ]
+    if fresh:
+        cmd.append("--all")
+    if builddir is not None:
+        cmd += ["--path-output", str(builddir)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root)
+    print(f"[book] build finished in {time.perf_counter() - start:.1f} s (exit {proc.returncode})")
+    return proc.returncode
+
+
+def check(chapter: Path) -> int:
+    """Execute one chapter, then build it alone (its own toc) into _build/single/NAME."""
+    chapter = chapter.resolve()
+    name = chapter.stem
+    work = ROOT / "_build" / "single" / name
+    src = work / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    (src / "book").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", src / "_config.yml")
+    for f in (ROOT / "book").iterdir():
+        if f.is_file() and f.suffix != ".md":
+            shutil.copy(f, src / "book" / f.name)
+    for d in (ROOT / "book").iterdir():
+        if d.is_dir() and not d.name.startswith((".", "_build")):
+            shutil.copytree(d, src / "book" / d.name)
+    shutil.copy(chapter, src / "book" / chapter.name)
+    shutil.copy(ROOT / "book" / "bibliography.md", src / "book" / "bibliography.md")
+    (src / "_toc.yml").write_text(
+        f"format: jb-book\nroot: book/{name}\nchapters:\n  - file: book/bibliography\n"
+    )
+    # A lone chapter cannot resolve links to its siblings; the full build checks those.
+    cfg = (src / "_config.yml").read_text().replace(
+        "suppress_warnings: []", "suppress_warnings: [myst.xref_missing, ref.doc, ref.ref, ref.eq]"
+    )
+    (src / "_config.yml").write_text(cfg)
+    (src / "_build").mkdir()
+    shutil.copytree(ROOT / "klnotes", src / "klnotes")
+    for f in HASHED[1:]:
+        shutil.copy(ROOT / f, src / f)
+    guard_cache(src)
+    start = time.perf_counter()
+    try:
+        nb, seconds = execute_chapter(src / "book" / chapter.name)
+    except ChapterFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"[book] executed {name} in {seconds:.1f} s (wall {time.perf_counter() - start:.1f} s)")
+    cache_executed(src / "book" / chapter.name, nb, seconds, src)
+    code = build(src, fresh=True)
+    print(f"[book] HTML: {src / '_build' / 'html' / 'book' / (name + '.html')}")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_exec = sub.add_parser("execute")
+    p_exec.add_argument("chapters", nargs="*", type=Path)
+    p_exec.add_argument("--jobs", type=int, default=2)
+    p_exec.add_argument("--stale-only", action="store_true")
+    p_build = sub.add_parser("build")
+    p_build.add_argument("--fresh", action="store_true")
+    p_build.add_argument("--root", type=Path, default=ROOT)
+    p_check = sub.add_parser("check")
+    p_check.add_argument("chapter", type=Path)
+    args = parser.parse_args(argv)
+    if args.cmd == "execute":
+        chapters = [c.resolve() for c in args.chapters] or chapters_in_toc()
+        return execute(chapters, jobs=args.jobs, stale_only=args.stale_only)
+    if args.cmd == "build":
+        return build(args.root.resolve(), fresh=args.fresh)
+    return check(args.chapter)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
