@@ -37,6 +37,7 @@ def as_float_array(x: Any, name: str) -> Any:
         if not (
             jax.numpy.issubdtype(x.dtype, jax.numpy.floating)
             or jax.numpy.issubdtype(x.dtype, jax.numpy.integer)
+            or jax.numpy.issubdtype(x.dtype, jax.numpy.bool_)
         ):
             raise TypeError(f"{name} must be a real numeric array, got dtype {x.dtype}")
         return x.astype(jax.numpy.float64)
@@ -66,7 +67,9 @@ def require_finite(x: Any, name: str) -> None:
 def require_distribution(p: Any, name: str, axis: int = -1) -> None:
     """Raise ValueError unless ``p`` is finite, non-negative and sums to one."""
     if np.ndim(p) == 0:
-        raise ValueError(f"{name} must have at least one axis of outcomes, got a scalar")
+        raise ValueError(
+            f"{name} must have at least one axis of outcomes, got a scalar"
+        )
     if np.shape(p)[axis] == 0:
         raise ValueError(f"{name} has no outcomes (empty axis)")
     if is_traced(p):
@@ -76,10 +79,11 @@ def require_distribution(p: Any, name: str, axis: int = -1) -> None:
     if np.any(arr < 0):
         raise ValueError(f"{name} has negative entries (min {arr.min():.3g})")
     total = arr.sum(axis=axis)
-    worst = float(np.max(np.abs(total - 1.0)))
+    off = np.ravel(np.abs(total - 1.0))
+    worst = float(np.max(off))
     if worst > NORMALISATION_ATOL:
         raise ValueError(
-            f"{name} is not normalised: entries sum to {np.ravel(total)[0]:.12g}"
+            f"{name} is not normalised: entries sum to {np.ravel(total)[np.argmax(off)]:.12g}"
             f" (off by {worst:.3g}, tolerance {NORMALISATION_ATOL:g})"
         )
 

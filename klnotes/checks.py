@@ -68,6 +68,9 @@ class CheckRecord:
     actual: str
     tolerance: str
 
+    def __repr__(self) -> str:
+        return f"✔ [{self.kind}] {self.name}: {self.actual} (expected {self.expected}; tolerance {self.tolerance})"
+
 
 def _fmt(x: Any) -> str:
     if isinstance(x, sp.Basic):
@@ -88,7 +91,9 @@ def _name(name: Any) -> str:
     return name
 
 
-def check_symbolic(name: str, lhs: Any, rhs: Any, *, max_ops: int = 1500, force_log: bool = False) -> CheckRecord:
+def check_symbolic(
+    name: str, lhs: Any, rhs: Any, *, max_ops: int = 1500, force_log: bool = False
+) -> CheckRecord:
     """Assert the exact identity ``lhs == rhs``, proved by SymPy."""
     _name(name)
     try:
@@ -98,7 +103,9 @@ def check_symbolic(name: str, lhs: Any, rhs: Any, *, max_ops: int = 1500, force_
             f"{name}: identity not proved.\n  expected: {_fmt(rhs)[:300]}\n  actual:   "
             f"{_fmt(lhs)[:300]}\n  tolerance: exact (symbolic)\n  {exc}"
         ) from None
-    return CheckRecord(name, "symbolic", "exact identity", f"proved ({proof.method})", "exact")
+    return CheckRecord(
+        name, "symbolic", "exact identity", f"proved ({proof.method})", "exact"
+    )
 
 
 def check_symbolic_sign(name: str, expr: Any, sign: str = "nonnegative") -> CheckRecord:
@@ -110,15 +117,44 @@ def check_symbolic_sign(name: str, expr: Any, sign: str = "nonnegative") -> Chec
     try:
         proof = (prove_nonnegative if sign == "nonnegative" else prove_positive)(e)
     except SymbolicProofError as exc:
-        raise SymbolicCheckFailed(f"{name}: not proved {sign}.\n  expression: {_fmt(e)[:300]}\n  {exc}") from None
+        rel = ">= 0" if sign == "nonnegative" else "> 0"
+        raise SymbolicCheckFailed(
+            f"{name}: not proved {sign}.\n  expected: expression {rel}\n  actual:   {_fmt(e)[:300]}"
+            f" (sign not proved)\n  tolerance: exact (symbolic)\n  {exc}"
+        ) from None
     rel = ">= 0" if sign == "nonnegative" else "> 0"
-    return CheckRecord(name, "symbolic", f"expression {rel}", f"proved ({proof.method})", "exact")
+    return CheckRecord(
+        name, "symbolic", f"expression {rel}", f"proved ({proof.method})", "exact"
+    )
 
 
 def _finite_array(x: Any, what: str) -> np.ndarray:
-    if isinstance(x, (str, bytes)) or x is None or isinstance(x, sp.Basic) and not x.is_number:
+    if (
+        isinstance(x, (str, bytes))
+        or x is None
+        or isinstance(x, sp.Basic)
+        and not x.is_number
+    ):
         raise TypeError(f"{what} must be numeric, got {type(x).__name__}")
-    arr = np.asarray(x, dtype=np.float64)
+    if isinstance(x, sp.Basic):
+        try:
+            return np.asarray(float(x))
+        except TypeError:
+            raise TypeError(f"{what} must be a real number, got {sp.sstr(x)}") from None
+    raw = np.asarray(x)
+    # Casting to float64 would drop imaginary parts and parse strings; refuse both.
+    if raw.dtype != object and not (
+        np.issubdtype(raw.dtype, np.floating)
+        or np.issubdtype(raw.dtype, np.integer)
+        or np.issubdtype(raw.dtype, np.bool_)
+    ):
+        raise TypeError(f"{what} must be real numeric, got dtype {raw.dtype}")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{what} must be real numeric, got {type(x).__name__}"
+        ) from None
     return arr
 
 
@@ -137,7 +173,9 @@ def check_close(
     try:
         a_b, e_b = np.broadcast_arrays(a, e)
     except ValueError:
-        raise ValueError(f"shape mismatch: actual {a.shape} vs expected {e.shape}") from None
+        raise ValueError(
+            f"shape mismatch: actual {a.shape} vs expected {e.shape}"
+        ) from None
     both_inf = np.isinf(a_b) & np.isinf(e_b) & (np.sign(a_b) == np.sign(e_b))
     with np.errstate(invalid="ignore"):
         err = np.where(both_inf, 0.0, np.abs(a_b - e_b))
@@ -145,7 +183,9 @@ def check_close(
     ok = np.isfinite(err) & (err <= allowed)
     tol = f"rtol={rtol:g}, atol={atol:g}"
     if not np.all(ok):
-        worst = float(np.nanmax(np.where(ok, 0.0, np.where(np.isnan(err), np.inf, err))))
+        worst = float(
+            np.nanmax(np.where(ok, 0.0, np.where(np.isnan(err), np.inf, err)))
+        )
         raise NumericCheckFailed(
             f"{name}: not within tolerance.\n  expected: {_fmt(expected)}\n  actual:   {_fmt(actual)}\n"
             f"  tolerance: {tol}; largest error {worst:.3g} ({int((~ok).sum())} of {ok.size} entries fail)"
@@ -171,7 +211,9 @@ def check_mc(
     """
     _name(name)
     if not isinstance(estimate, Estimate):
-        raise TypeError(f"estimate must be a klnotes Estimate, got {type(estimate).__name__}")
+        raise TypeError(
+            f"estimate must be a klnotes Estimate, got {type(estimate).__name__}"
+        )
     exp = float(expected)
     if not math.isfinite(exp):
         raise ValueError(f"expected must be finite, got {expected!r}")
@@ -182,7 +224,9 @@ def check_mc(
         res_txt = f"{resolution:.3g} absolute"
     elif detect is not None:
         if exp == 0.0:
-            raise ValueError("expected is 0, so a relative detect is meaningless; pass detect_abs")
+            raise ValueError(
+                "expected is 0, so a relative detect is meaningless; pass detect_abs"
+            )
         resolution = float(detect) * abs(exp)
         res_txt = f"{100 * float(detect):g}% of expected"
     else:
@@ -300,7 +344,10 @@ class CheckTable:
     records: tuple[CheckRecord, ...]
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("#", "Check", "Kind", "Expected", "Result", "Tolerance"))
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("#", "Check", "Kind", "Expected", "Result", "Tolerance")
+        )
         rows = "".join(
             "<tr>"
             + "".join(
@@ -313,12 +360,14 @@ class CheckTable:
         return (
             '<table class="table klnotes-checks"><thead><tr>'
             f"{head}</tr></thead><tbody>{rows}</tbody></table>"
-            f"<p class=\"klnotes-checks-summary\">All {len(self.records)} checks passed.</p>"
+            f'<p class="klnotes-checks-summary">All {len(self.records)} checks passed.</p>'
         )
 
     def __str__(self) -> str:
-        lines = [f"{i + 1:>3}. [{r.kind}] {r.name}: {r.actual} (expected {r.expected}; tol {r.tolerance})"
-                 for i, r in enumerate(self.records)]
+        lines = [
+            f"{i + 1:>3}. [{r.kind}] {r.name}: {r.actual} (expected {r.expected}; tol {r.tolerance})"
+            for i, r in enumerate(self.records)
+        ]
         return "\n".join(lines + [f"All {len(self.records)} checks passed."])
 
     __repr__ = __str__

@@ -15,7 +15,10 @@ from ._validate import as_float_array, require_distribution
 
 
 def random_distribution(
-    rng: np.random.Generator, shape: tuple[int, ...] | int, *, concentration: float = 1.0
+    rng: np.random.Generator,
+    shape: tuple[int, ...] | int,
+    *,
+    concentration: float = 1.0,
 ) -> np.ndarray:
     """A random distribution over ``prod(shape)`` outcomes, reshaped to ``shape``.
 
@@ -23,10 +26,14 @@ def random_distribution(
     is strictly positive with probability one.
     """
     if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator (use np.random.default_rng(seed))")
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if concentration <= 0:
-        raise ValueError(f"concentration must be positive, got {concentration}")
+        raise TypeError(
+            "rng must be a numpy.random.Generator (use np.random.default_rng(seed))"
+        )
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not (0 < concentration < np.inf):  # also rejects NaN
+        raise ValueError(
+            f"concentration must be positive and finite, got {concentration}"
+        )
     n = int(np.prod(shape))
     if n < 1:
         raise ValueError(f"shape {shape} has no outcomes")
@@ -57,5 +64,7 @@ def conditional(joint: Any) -> np.ndarray:
     arr = _joint(joint, "joint")
     px = arr.sum(axis=1, keepdims=True)
     if np.any(px <= 0):
-        raise ValueError("joint has a row x with p(x) = 0, so p(y|x) is undefined there")
+        raise ValueError(
+            "joint has a row x with p(x) = 0, so p(y|x) is undefined there"
+        )
     return arr / px

@@ -130,9 +130,7 @@ def gaussian_kl(
             mp, mq, cp, cq = map(jnp.asarray, (mp, mq, cp, cq))
         lq = xp.linalg.cholesky(cq)
         lp = xp.linalg.cholesky(cp)
-        solve = (
-            (lambda a, b: jnp.linalg.solve(a, b)) if use_jax else np.linalg.solve
-        )
+        solve = (lambda a, b: jnp.linalg.solve(a, b)) if use_jax else np.linalg.solve
         m = solve(lq, lp)  # L_q^{-1} L_p
         trace = xp.sum(m**2, axis=(-2, -1))
         diff = (mq - mp)[..., None]
@@ -146,7 +144,9 @@ def gaussian_kl(
     # univariate: every argument broadcasts elementwise, covariances are variances
     for arr, nm in ((cp, "cov_p"), (cq, "cov_q")):
         if not is_traced(arr) and np.any(np.asarray(arr) <= 0):
-            raise ValueError(f"{nm} (a variance) must be positive, got min {np.min(arr):.3g}")
+            raise ValueError(
+                f"{nm} (a variance) must be positive, got min {np.min(arr):.3g}"
+            )
     try:
         np.broadcast_shapes(*(np.shape(a) for a in (mp, cp, mq, cq)))
     except ValueError:

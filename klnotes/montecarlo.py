@@ -14,8 +14,9 @@ so an estimate is the mean of log-density differences at samples from ``p``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import numpy as np
@@ -36,7 +37,9 @@ class Estimate:
         for field in ("mean", "stderr"):
             value = getattr(self, field)
             if not isinstance(value, float) or not math.isfinite(value):
-                raise ValueError(f"Estimate.{field} must be a finite float, got {value!r}")
+                raise ValueError(
+                    f"Estimate.{field} must be a finite float, got {value!r}"
+                )
         if self.stderr < 0:
             raise ValueError(f"Estimate.stderr must be non-negative, got {self.stderr}")
         if not isinstance(self.n, int) or self.n < 2:
@@ -60,7 +63,9 @@ def mc_estimate(samples: Any) -> Estimate:
     if arr.ndim != 1:
         raise ValueError(f"samples must be 1-D, got shape {arr.shape}")
     if arr.size < 2:
-        raise ValueError(f"samples needs at least 2 draws to have a standard error, got {arr.size}")
+        raise ValueError(
+            f"samples needs at least 2 draws to have a standard error, got {arr.size}"
+        )
     require_finite(arr, "samples")
     return Estimate(
         mean=float(arr.mean()),
@@ -74,6 +79,12 @@ def kl_from_log_densities(logp: Any, logq: Any, *, base: str = "nats") -> Estima
     lp = np.asarray(as_float_array(logp, "logp"))
     lq = np.asarray(as_float_array(logq, "logq"))
     require_same_shape(lp, lq, "logp", "logq")
+    for arr, nm in ((lp, "logp"), (lq, "logq")):
+        if arr.ndim != 1:
+            raise ValueError(
+                f"{nm} must be 1-D (one log-density per sample), got shape {arr.shape}"
+            )
+        require_finite(arr, nm)
     est = mc_estimate(lp - lq)
     return est.scaled(from_nats(1.0, base))
 

@@ -26,7 +26,9 @@ def use_style() -> None:
             "axes.labelsize": 10,
             "legend.frameon": False,
             "font.size": 10,
-            "axes.prop_cycle": mpl.cycler(color=[P_COLOR, Q_COLOR, ACCENT, "#e9c46a", GREY]),
+            "axes.prop_cycle": mpl.cycler(
+                color=[P_COLOR, Q_COLOR, ACCENT, "#e9c46a", GREY]
+            ),
             "svg.hashsalt": "klnotes",
         }
     )

@@ -13,9 +13,10 @@ naming the rewrite that closed the identity or raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import sympy as sp
 
@@ -128,7 +129,9 @@ def expected_conditional_kl(joint_p: sp.Matrix, joint_q: sp.Matrix) -> sp.Expr:
     r""":math:`\langle I[p(y|x); q(y|x)] \rangle_{p(x)}` for two symbolic joints."""
     P, Q = _matrix(joint_p, "joint_p"), _matrix(joint_q, "joint_q")
     if P.shape != Q.shape:
-        raise ValueError(f"shape mismatch: joint_p is {P.shape} but joint_q is {Q.shape}")
+        raise ValueError(
+            f"shape mismatch: joint_p is {P.shape} but joint_q is {Q.shape}"
+        )
     px = marginal(P, 0)
     cp, cq = conditional(P), conditional(Q)
     return sp.Add(*[px[i] * kl(cp.row(i), cq.row(i)) for i in range(P.rows)])
@@ -145,23 +148,35 @@ def gaussian_kl(mean_p: Any, var_p: Any, mean_q: Any, var_q: Any) -> sp.Expr:
     return sp.Rational(1, 2) * (vp / vq + (mp - mq) ** 2 / vq - 1 - sp.log(vp / vq))
 
 
-def gaussian_kl_mv(mean_p: sp.Matrix, cov_p: sp.Matrix, mean_q: sp.Matrix, cov_q: sp.Matrix) -> sp.Expr:
+def gaussian_kl_mv(
+    mean_p: sp.Matrix, cov_p: sp.Matrix, mean_q: sp.Matrix, cov_q: sp.Matrix
+) -> sp.Expr:
     r"""Symbolic multivariate Gaussian KL (trace + Mahalanobis − d + log-det ratio)/2."""
     mp, mq = _matrix(mean_p, "mean_p"), _matrix(mean_q, "mean_q")
     cp, cq = _matrix(cov_p, "cov_p"), _matrix(cov_q, "cov_q")
     d = mp.rows
-    if mp.shape != (d, 1) or mq.shape != (d, 1) or cp.shape != (d, d) or cq.shape != (d, d):
+    if (
+        mp.shape != (d, 1)
+        or mq.shape != (d, 1)
+        or cp.shape != (d, d)
+        or cq.shape != (d, d)
+    ):
         raise ValueError("means must be d×1 and covariances d×d with the same d")
     cq_inv = cq.inv()
     diff = mq - mp
     return sp.Rational(1, 2) * (
-        (cq_inv * cp).trace() + (diff.T * cq_inv * diff)[0, 0] - d + sp.log(cq.det() / cp.det())
+        (cq_inv * cp).trace()
+        + (diff.T * cq_inv * diff)[0, 0]
+        - d
+        + sp.log(cq.det() / cp.det())
     )
 
 
 def gaussian_log_density(x: Any, mean: Any, var: Any) -> sp.Expr:
     r"""Symbolic :math:`\log \mathcal N(x; \mu, \sigma^2)`."""
-    x, mean, var = (require_expr(v, n) for v, n in ((x, "x"), (mean, "mean"), (var, "var")))
+    x, mean, var = (
+        require_expr(v, n) for v, n in ((x, "x"), (mean, "mean"), (var, "var"))
+    )
     return -sp.log(2 * sp.pi * var) / 2 - (x - mean) ** 2 / (2 * var)
 
 
@@ -203,7 +218,9 @@ def _ladder(force: bool) -> list[tuple[str, Callable[[sp.Expr], sp.Expr]]]:
     ]
 
 
-def prove_equal(lhs: Any, rhs: Any, *, max_ops: int = 1500, force_log: bool = False) -> Proof:
+def prove_equal(
+    lhs: Any, rhs: Any, *, max_ops: int = 1500, force_log: bool = False
+) -> Proof:
     """Prove ``lhs == rhs`` symbolically, or raise :class:`SymbolicProofError`.
 
     Works on ``d = lhs - rhs`` (elementwise for matrices). First a targeted
@@ -219,7 +236,10 @@ def prove_equal(lhs: Any, rhs: Any, *, max_ops: int = 1500, force_log: bool = Fa
         L, R = _matrix(lhs, "lhs"), _matrix(rhs, "rhs")
         if L.shape != R.shape:
             raise ValueError(f"shape mismatch: lhs is {L.shape} but rhs is {R.shape}")
-        methods = [prove_equal(a, b, max_ops=max_ops, force_log=force_log).method for a, b in zip(L, R)]
+        methods = [
+            prove_equal(a, b, max_ops=max_ops, force_log=force_log).method
+            for a, b in zip(L, R)
+        ]
         return Proof(method=", ".join(sorted(set(methods))), lhs=L, rhs=R)
     L, R = require_expr(lhs, "lhs"), require_expr(rhs, "rhs")
     d = sp.sympify(L - R)
@@ -246,18 +266,30 @@ def prove_equal(lhs: Any, rhs: Any, *, max_ops: int = 1500, force_log: bool = Fa
 def prove_nonnegative(expr: Any) -> Proof:
     """Prove ``expr >= 0`` from SymPy's assumptions on its symbols, or raise."""
     e = require_expr(expr, "expr")
-    for name, f in (("assumptions", lambda x: x), ("expand", sp.expand), ("factor", sp.factor)):
+    for name, f in (
+        ("assumptions", lambda x: x),
+        ("expand", sp.expand),
+        ("factor", sp.factor),
+    ):
         candidate = f(e)
         if candidate.is_nonnegative is True:
             return Proof(name, e, sp.Integer(0))
-    raise SymbolicProofError(f"could not prove {sp.sstr(e)[:200]} >= 0 from the assumptions")
+    raise SymbolicProofError(
+        f"could not prove {sp.sstr(e)[:200]} >= 0 from the assumptions"
+    )
 
 
 def prove_positive(expr: Any) -> Proof:
     """Prove ``expr > 0`` from SymPy's assumptions on its symbols, or raise."""
     e = require_expr(expr, "expr")
-    for name, f in (("assumptions", lambda x: x), ("expand", sp.expand), ("factor", sp.factor)):
+    for name, f in (
+        ("assumptions", lambda x: x),
+        ("expand", sp.expand),
+        ("factor", sp.factor),
+    ):
         candidate = f(e)
         if candidate.is_positive is True:
             return Proof(name, e, sp.Integer(0))
-    raise SymbolicProofError(f"could not prove {sp.sstr(e)[:200]} > 0 from the assumptions")
+    raise SymbolicProofError(
+        f"could not prove {sp.sstr(e)[:200]} > 0 from the assumptions"
+    )

@@ -44,21 +44,34 @@ _ALIASES = {
 def unit_name(unit: str) -> Unit:
     """Canonical name of a unit: ``"nats"``, ``"bits"`` or ``"dB"``."""
     if not isinstance(unit, str):
-        raise TypeError(f"unit must be a string such as 'nats', got {type(unit).__name__}")
+        raise TypeError(
+            f"unit must be a string such as 'nats', got {type(unit).__name__}"
+        )
     key = unit if unit in _ALIASES else unit.lower()
     if key not in _ALIASES:
         raise ValueError(f"unit {unit!r} is not one of 'nats', 'bits', 'dB' (decibans)")
     return _ALIASES[key]  # type: ignore[return-value]
 
 
+def _amount(value: Any) -> Any:
+    # Lists and tuples become float arrays (``[1.0] * 1.44`` would be a TypeError
+    # about sequences); strings and None are rejected naming the argument. NumPy,
+    # JAX (also traced) and SymPy values pass through unchanged.
+    if isinstance(value, (list, tuple, str, bytes)) or value is None:
+        return as_float_array(value, "value")
+    return value
+
+
 def convert(value: Any, from_unit: str, to_unit: str) -> Any:
     """Convert an amount of information between nats, bits and decibans."""
-    return value * (PER_NAT[unit_name(to_unit)] / PER_NAT[unit_name(from_unit)])
+    return _amount(value) * (
+        PER_NAT[unit_name(to_unit)] / PER_NAT[unit_name(from_unit)]
+    )
 
 
 def from_nats(value: Any, unit: str) -> Any:
     """Express a value given in nats in ``unit``."""
-    return value * PER_NAT[unit_name(unit)]
+    return _amount(value) * PER_NAT[unit_name(unit)]
 
 
 def _probability(p: Any, name: str) -> np.ndarray:
@@ -66,7 +79,9 @@ def _probability(p: Any, name: str) -> np.ndarray:
     require_finite(arr, name)
     a = np.asarray(arr)
     if np.any((a < 0) | (a > 1)):
-        raise ValueError(f"{name} must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]")
+        raise ValueError(
+            f"{name} must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]"
+        )
     return arr
 
 
@@ -98,7 +113,8 @@ def db_to_prob(db: Any) -> Any:
     arr = as_float_array(db, "db")
     if np.any(np.isnan(np.asarray(arr))):
         raise ValueError("db has NaN entries")
-    return 1.0 / (1.0 + 10.0 ** (-np.asarray(arr) / 10.0))
+    with np.errstate(over="ignore"):  # 10^(large) -> inf gives the right limit, 0
+        return 1.0 / (1.0 + 10.0 ** (-np.asarray(arr) / 10.0))
 
 
 def db_to_odds(db: Any) -> Any:
@@ -106,7 +122,8 @@ def db_to_odds(db: Any) -> Any:
     arr = as_float_array(db, "db")
     if np.any(np.isnan(np.asarray(arr))):
         raise ValueError("db has NaN entries")
-    return 10.0 ** (np.asarray(arr) / 10.0)
+    with np.errstate(over="ignore"):  # overflow to inf is the right limit
+        return 10.0 ** (np.asarray(arr) / 10.0)
 
 
 def odds_to_db(odds: Any) -> Any:

@@ -87,7 +87,9 @@ def guard_cache(root: Path = ROOT) -> None:
     stamp = cdir / STAMP_NAME
     current = helper_hash(root)
     if cdir.exists() and (not stamp.exists() or stamp.read_text().strip() != current):
-        print(f"[book] klnotes or the environment changed: clearing {cdir.relative_to(root)}")
+        print(
+            f"[book] klnotes or the environment changed: clearing {cdir.relative_to(root)}"
+        )
         shutil.rmtree(cdir)
     cdir.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current + "\n")
@@ -100,7 +102,9 @@ def read_chapter(path: Path):
     from myst_parser.config.main import MdParserConfig
 
     del NbParserConfig  # imported to fail early if myst-nb's layout changes
-    return read_myst_markdown_notebook(path.read_text(), MdParserConfig(), path=str(path))
+    return read_myst_markdown_notebook(
+        path.read_text(), MdParserConfig(), path=str(path)
+    )
 
 
 def execute_chapter(path: Path, timeout: int = 600) -> tuple[object, float]:
@@ -153,10 +157,51 @@ def cache_executed(path: Path, nb: object, seconds: float, root: Path = ROOT) ->
 
     cache = get_cache(str(cache_dir(root)))
     cache.cache_notebook_bundle(
-        CacheBundleIn(nb, str(Path(path).resolve()), data={"execution_seconds": seconds}),
+        CacheBundleIn(
+            nb, str(Path(path).resolve()), data={"execution_seconds": seconds}
+        ),
         check_validity=False,
         overwrite=True,
     )
+
+
+def executed_dir(root: Path = ROOT) -> Path:
+    return root / "_build" / "executed"
+
+
+def save_executed(path: Path, nb: object, seconds: float, root: Path = ROOT) -> Path:
+    """Write an executed chapter to _build/executed/ for the next build to cache.
+
+    Used by the chapter tests, which run in parallel worker processes: they
+    write plain files, and the build imports them into the cache one by one.
+    """
+    import nbformat
+
+    out = executed_dir(root)
+    out.mkdir(parents=True, exist_ok=True)
+    nb.metadata["klnotes_execution"] = {
+        "source": str(Path(path).resolve()),
+        "seconds": seconds,
+    }
+    target = out / (Path(path).stem + ".ipynb")
+    nbformat.write(nb, str(target))
+    return target
+
+
+def import_executed(root: Path = ROOT) -> int:
+    """Move chapters executed by the tests into the cache (after :func:`guard_cache`)."""
+    import nbformat
+
+    count = 0
+    for f in sorted(executed_dir(root).glob("*.ipynb")):
+        nb = nbformat.read(str(f), as_version=4)
+        meta = nb.metadata.pop("klnotes_execution", {})
+        cache_executed(
+            Path(meta.get("source", f)), nb, float(meta.get("seconds", 0.0)), root
+        )
+        f.unlink()
+        count += 1
+    return count
 
 
 def is_cached(path: Path, root: Path = ROOT) -> bool:
@@ -178,7 +223,9 @@ def _execute_one(path: str) -> tuple[str, object, float, str | None]:
     return path, nb, seconds, None
 
 
-def execute(chapters: list[Path], jobs: int = 2, stale_only: bool = False, root: Path = ROOT) -> int:
+def execute(
+    chapters: list[Path], jobs: int = 2, stale_only: bool = False, root: Path = ROOT
+) -> int:
     guard_cache(root)
     todo = [c for c in chapters if not (stale_only and is_cached(c, root))]
     if not todo:
@@ -187,7 +234,11 @@ def execute(chapters: list[Path], jobs: int = 2, stale_only: bool = False, root:
     failures = []
     with cf.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         for path, nb, seconds, err in pool.map(_execute_one, [str(c) for c in todo]):
-            rel = Path(path).relative_to(root) if Path(path).is_relative_to(root) else path
+            rel = (
+                Path(path).relative_to(root)
+                if Path(path).is_relative_to(root)
+                else path
+            )
             if err:
                 failures.append(err)
                 print(f"[book] FAILED {rel}", file=sys.stderr)
@@ -199,20 +250,48 @@ def execute(chapters: list[Path], jobs: int = 2, stale_only: bool = False, root:
     return 1 if failures else 0
 
 
-def build(root: Path = ROOT, fresh: bool = False, builddir: Path | None = None) -> int:
-    """Run `jupyter-book build` with warnings as errors; return its exit code."""
+def run_build(
+    root: Path = ROOT,
+    *,
+    fresh: bool = False,
+    strict: bool = True,
+    capture: bool = False,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Guard the cache, then run `jupyter-book build` on ``root``.
+
+    ``strict`` turns every Sphinx warning into an error (``-W --keep-going``:
+    all warnings are reported, then the build fails). ``fresh`` rebuilds every
+    page, so that warnings from unchanged pages are reported again.
+    """
     guard_cache(root)
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"), "build", str(root),
-        "--warningiserror", "--keep-going",
-    ]
+    imported = import_executed(root)
+    if imported:
+        print(f"[book] cached {imported} chapter(s) executed by the tests")
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    if strict:
+        cmd += ["--warningiserror", "--keep-going"]
     if fresh:
         cmd.append("--all")
-    if builddir is not None:
-        cmd += ["--path-output", str(builddir)]
+    kwargs: dict = {"cwd": root, "env": {**os.environ, **(env or {})}}
+    if capture:
+        kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(cmd, **kwargs)
+
+
+def build(root: Path = ROOT, fresh: bool = False) -> int:
+    """Build the HTML with warnings as errors; return the exit code."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root)
-    print(f"[book] build finished in {time.perf_counter() - start:.1f} s (exit {proc.returncode})")
+    proc = run_build(root, fresh=fresh)
+    print(
+        f"[book] build finished in {time.perf_counter() - start:.1f} s (exit {proc.returncode})"
+    )
+    if proc.returncode:
+        print(
+            "[book] BUILD FAILED: look above for the chapter named in 'Executing notebook failed'"
+            " or for lines containing 'WARNING' / 'ERROR' (each names its file and line).",
+            file=sys.stderr,
+        )
     return proc.returncode
 
 
@@ -238,8 +317,13 @@ def check(chapter: Path) -> int:
         f"format: jb-book\nroot: book/{name}\nchapters:\n  - file: book/bibliography\n"
     )
     # A lone chapter cannot resolve links to its siblings; the full build checks those.
-    cfg = (src / "_config.yml").read_text().replace(
-        "suppress_warnings: []", "suppress_warnings: [myst.xref_missing, ref.doc, ref.ref, ref.eq]"
+    cfg = (
+        (src / "_config.yml")
+        .read_text()
+        .replace(
+            "suppress_warnings: []",
+            "suppress_warnings: [myst.xref_missing, ref.doc, ref.ref, ref.eq]",
+        )
     )
     (src / "_config.yml").write_text(cfg)
     (src / "_build").mkdir()
@@ -253,7 +337,9 @@ def check(chapter: Path) -> int:
     except ChapterFailed as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"[book] executed {name} in {seconds:.1f} s (wall {time.perf_counter() - start:.1f} s)")
+    print(
+        f"[book] executed {name} in {seconds:.1f} s (wall {time.perf_counter() - start:.1f} s)"
+    )
     cache_executed(src / "book" / chapter.name, nb, seconds, src)
     code = build(src, fresh=True)
     print(f"[book] HTML: {src / '_build' / 'html' / 'book' / (name + '.html')}")
@@ -261,7 +347,9 @@ def check(chapter: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_exec = sub.add_parser("execute")
     p_exec.add_argument("chapters", nargs="*", type=Path)

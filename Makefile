@@ -1,0 +1,65 @@
+# KL Notes: the two commands are `make book` and `make test` (see README.md).
+SHELL  := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.klnotes-installed
+LINTED := klnotes tests tools benchmarks
+
+.PHONY: help venv book test lint format chapter lab lock clean
+
+help:
+	@echo "make book     build the HTML book into _build/html (creates .venv on first use)"
+	@echo "make test     unit tests, every chapter executed as a test, strict build, site checks"
+	@echo "make chapter CH=book/NAME.md   execute one chapter and build it alone"
+	@echo "make lab      open the chapters as notebooks in JupyterLab"
+	@echo "make lint | format | lock | clean"
+
+# The environment: created if missing, reinstalled when the pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "KL Notes needs Python >= 3.11 (found $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(PY) tools/book.py execute --stale-only
+	$(PY) tools/book.py build
+
+test: $(STAMP)
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
+	$(PY) -m pytest -n 2 --dist worksteal tests --ignore=tests/site
+	$(PY) tools/book.py build --fresh
+	$(PY) -m pytest tests/site
+
+chapter: $(STAMP)
+	@test -n "$(CH)" || { echo "usage: make chapter CH=book/NAME.md"; exit 2; }
+	$(PY) tools/book.py check $(CH)
+
+lint: $(STAMP)
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix $(LINTED)
+	$(PY) -m ruff format $(LINTED)
+
+lab: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[lab]"
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(VENV)/bin/jupyter lab book/
+
+# Re-pin every package after changing pyproject.toml, then commit constraints.txt.
+lock:
+	rm -rf _build/lock-venv && $(PYTHON) -m venv _build/lock-venv
+	_build/lock-venv/bin/pip install --quiet -e ".[book,dev,lab]"
+	{ head -n 2 constraints.txt; _build/lock-venv/bin/pip freeze --exclude-editable | grep -v '^klnotes'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf _build/lock-venv
+
+clean:
+	rm -rf _build
