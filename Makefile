@@ -32,7 +32,7 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
-	$(PY) -m pytest -n 2 --dist worksteal tests --ignore=tests/site
+	$(PY) -m pytest -n 2 --dist worksteal --durations=12 tests --ignore=tests/site
 	$(PY) tools/book.py build --fresh
 	$(PY) -m pytest tests/site
 
