@@ -1,0 +1,165 @@
+r"""Prefix codes: Huffman's construction and expected code lengths.
+
+A prefix code gives symbol :math:`i` a codeword of length :math:`\ell_i`; it
+can be decoded symbol by symbol iff no codeword is a prefix of another, and
+then the Kraft sum :math:`\sum_i 2^{-\ell_i} \le 1`. Huffman's algorithm
+(repeatedly merge the two least probable subtrees) gives a code of least
+expected length :math:`L(p) = \sum_i p_i \ell_i` among prefix codes, with
+:math:`S_2(p) \le L(p) < S_2(p) + 1` bits.
+
+When every :math:`p_i` is a power of 1/2 (a dyadic distribution), Huffman's
+lengths are exactly :math:`\ell_i = -\log_2 p_i`. Encoding data from
+:math:`p` with the code built for a dyadic :math:`q` then costs
+:math:`\sum_i p_i(-\log_2 q_i)` bits per symbol, and the excess over the
+matched code is exactly :math:`I[p; q]` in bits.
+
+Probabilities may be :class:`fractions.Fraction` (exact arithmetic, results
+are Fractions) or floats.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from numbers import Real
+from typing import Any
+
+_FLOAT_ATOL = 1e-9
+
+
+def _probabilities(probs: Any, name: str = "probs") -> list[Any]:
+    if isinstance(probs, (str, bytes, Mapping)) or not isinstance(probs, Sequence):
+        raise TypeError(
+            f"{name} must be a sequence of probabilities, got {type(probs).__name__}"
+        )
+    values = list(probs)
+    if len(values) < 1:
+        raise ValueError(f"{name} has no symbols")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (Real, Fraction)):
+            raise TypeError(f"{name} must hold real numbers, got {type(v).__name__}")
+        if not math.isfinite(float(v)):
+            raise ValueError(f"{name} has a non-finite entry {v!r}")
+        if v <= 0:
+            raise ValueError(
+                f"{name} must be positive (a symbol of probability 0 needs no codeword), got {v!r}"
+            )
+    exact = all(isinstance(v, (int, Fraction)) for v in values)
+    total = sum(values)
+    if (exact and total != 1) or (not exact and abs(float(total) - 1.0) > _FLOAT_ATOL):
+        raise ValueError(f"{name} is not normalised: entries sum to {total}")
+    return values
+
+
+def huffman_code(
+    probs: Sequence[Any], symbols: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Huffman code for ``probs``: a dict from symbol to codeword (a string of 0/1).
+
+    Deterministic: subtrees are taken least probable first, ties in insertion
+    order, and of the two merged the one taken first gets bit ``0`` (so for
+    (1/2, 1/4, 1/8, 1/8) the code is 0, 10, 110, 111). A single symbol gets the one-bit codeword ``"0"``.
+    Default symbols are ``"A"``, ``"B"``, ….
+    """
+    p = _probabilities(probs)
+    if symbols is None:
+        if len(p) > 26:
+            raise ValueError("give symbols explicitly for more than 26 probabilities")
+        symbols = [chr(ord("A") + i) for i in range(len(p))]
+    symbols = list(symbols)
+    if len(symbols) != len(p):
+        raise ValueError(f"symbols has {len(symbols)} entries but probs has {len(p)}")
+    if len(set(symbols)) != len(symbols):
+        raise ValueError("symbols must be distinct")
+    if len(p) == 1:
+        return {symbols[0]: "0"}
+    order = itertools.count()
+    heap: list[tuple[Any, int, dict[str, str]]] = [
+        (pi, next(order), {s: ""}) for pi, s in zip(p, symbols)
+    ]
+    heapq.heapify(heap)
+    while len(heap) > 1:
+        p_first, _, first = heapq.heappop(heap)
+        p_second, _, second = heapq.heappop(heap)
+        merged = {s: "0" + w for s, w in first.items()}
+        merged.update({s: "1" + w for s, w in second.items()})
+        heapq.heappush(heap, (p_first + p_second, next(order), merged))
+    code = heap[0][2]
+    return {s: code[s] for s in symbols}
+
+
+def uniform_code(symbols: Sequence[str]) -> dict[str, str]:
+    """Fixed-length code: codeword ``i`` is ``i`` in binary with ``ceil(log2 n)`` bits."""
+    syms = list(symbols)
+    if not syms:
+        raise ValueError("symbols is empty")
+    if len(set(syms)) != len(syms):
+        raise ValueError("symbols must be distinct")
+    width = max(1, math.ceil(math.log2(len(syms))))
+    return {s: format(i, f"0{width}b") for i, s in enumerate(syms)}
+
+
+def _code(code: Any) -> dict[str, str]:
+    if not isinstance(code, Mapping) or not code:
+        raise TypeError("code must be a non-empty mapping from symbol to codeword")
+    for s, w in code.items():
+        if not isinstance(w, str) or not w or set(w) - {"0", "1"}:
+            raise ValueError(
+                f"codeword for {s!r} must be a non-empty string of 0s and 1s, got {w!r}"
+            )
+    return dict(code)
+
+
+def is_prefix_free(code: Mapping[str, str]) -> bool:
+    """True iff no codeword is a prefix of another (so the code decodes uniquely, instantly)."""
+    words = sorted(_code(code).values())
+    return all(not b.startswith(a) for a, b in zip(words, words[1:]))
+
+
+def kraft_sum(code: Mapping[str, str]) -> Fraction:
+    r"""Exact Kraft sum :math:`\sum_i 2^{-\ell_i}` (at most 1 for a prefix code)."""
+    return sum((Fraction(1, 2 ** len(w)) for w in _code(code).values()), Fraction(0))
+
+
+def expected_length(
+    probs: Sequence[Any], code: Mapping[str, str], symbols: Sequence[str] | None = None
+) -> Any:
+    r"""Expected codeword length :math:`\sum_i p_i \ell_i` in bits.
+
+    ``probs[i]`` is the probability of ``symbols[i]`` (default: the code's
+    symbols in order). Exact (a Fraction) when the probabilities are.
+    """
+    p = _probabilities(probs)
+    c = _code(code)
+    syms = list(c) if symbols is None else list(symbols)
+    if len(syms) != len(p):
+        raise ValueError(
+            f"probs has {len(p)} entries but there are {len(syms)} symbols"
+        )
+    missing = [s for s in syms if s not in c]
+    if missing:
+        raise ValueError(f"code has no codeword for {missing}")
+    return sum(
+        (pi * len(c[s]) for pi, s in zip(p, syms)),
+        Fraction(0) if isinstance(p[0], (int, Fraction)) else 0.0,
+    )
+
+
+def coding_excess(
+    p: Sequence[Any], q: Sequence[Any], symbols: Sequence[str] | None = None
+) -> Any:
+    r"""Extra bits per symbol from coding data from ``p`` with the Huffman code for ``q``.
+
+    :math:`L_p(\text{code}_q) - L_p(\text{code}_p)`, which equals
+    :math:`I[p; q]` in bits exactly when ``p`` and ``q`` are dyadic.
+    """
+    pp, qq = _probabilities(p, "p"), _probabilities(q, "q")
+    if len(pp) != len(qq):
+        raise ValueError(f"p has {len(pp)} entries but q has {len(qq)}")
+    code_p = huffman_code(pp, symbols)
+    code_q = huffman_code(qq, symbols)
+    syms = list(code_p)
+    return expected_length(pp, code_q, syms) - expected_length(pp, code_p, syms)
