@@ -1,0 +1,462 @@
+r"""Bit erasure in a two-state system: exact thermodynamics and stochastic trajectories.
+
+The system has two states, :math:`x \in \{0, 1\}`, with energies :math:`0` and
+:math:`\varepsilon(t)`, in contact with a bath at inverse temperature
+:math:`\beta`. It hops with Glauber rates
+
+.. math::
+
+    k_{0\to1} = \frac{\Gamma}{1 + e^{\beta\varepsilon}}, \qquad
+    k_{1\to0} = \frac{\Gamma}{1 + e^{-\beta\varepsilon}},
+
+which obey detailed balance, :math:`k_{0\to1}/k_{1\to0} = e^{-\beta\varepsilon}`,
+with the Boltzmann occupation :math:`\pi_1(\varepsilon) = 1/(1 + e^{\beta\varepsilon})`,
+and add up to :math:`\Gamma` whatever :math:`\varepsilon`. So the occupation
+:math:`p_1 = P(x = 1)` obeys :math:`\dot p_1 = \Gamma(\pi_1 - p_1)`, and at a
+fixed level it relaxes exactly as
+
+.. math::
+
+    p_1(t + \Delta t) = \pi_1 + (p_1(t) - \pi_1)\, e^{-\Gamma \Delta t}.
+
+**Sign conventions.** With mean energy :math:`E = \varepsilon p_1`, the first
+law :math:`dE = p_1\, d\varepsilon + \varepsilon\, dp_1 = dW + dQ` splits the
+change into the *work done on the system* :math:`W = \int p_1\, d\varepsilon`
+and the *heat absorbed by the system from the bath* :math:`Q = \int
+\varepsilon\, dp_1`. Heat released into the bath is :math:`-Q`; Landauer's
+bound is :math:`-Q \ge kT \ln 2`. For one trajectory the same split holds
+with :math:`p_1` replaced by the state :math:`x(t)`.
+
+**The erasure protocol.** Start in equilibrium at :math:`\varepsilon = 0`
+(:math:`p_1 = 1/2`, one bit of uncertainty); raise :math:`\varepsilon` through
+the levels :math:`\varepsilon_1, \dots, \varepsilon_K`, holding level
+:math:`k` for a time :math:`\Delta t_k`; then freeze the dynamics and reset
+:math:`\varepsilon` to 0. A quench :math:`\varepsilon_{k-1} \to \varepsilon_k`
+is instantaneous and costs work :math:`p_1 (\varepsilon_k - \varepsilon_{k-1})`;
+the relaxation at level :math:`k` absorbs heat :math:`\varepsilon_k \Delta p_1`;
+the reset costs work :math:`-\varepsilon_K p_1(\tau)` and no heat. A linear
+ramp over a time :math:`\tau` is the limit of many small steps.
+
+Energies (``levels``, heat, work) share one unit, :math:`\beta` is in its
+inverse and entropies are in nats; with ``beta=1`` energies are in units of
+:math:`kT`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.constants as const
+import scipy.special as ssp
+
+from ._validate import as_float_array, require_finite
+
+__all__ = [
+    "ErasureResult",
+    "TrajectoryHeat",
+    "binary_entropy",
+    "equilibrium_p1",
+    "erasure_exact",
+    "generalized_landauer_bound",
+    "glauber_rates",
+    "landauer_energy",
+    "reversible_erasure_heat",
+    "simulate_erasure",
+    "slow_driving_coefficient",
+    "staircase_coefficient",
+    "staircase_protocol",
+]
+
+
+# --------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------
+
+
+def _positive_scalar(x: Any, name: str, *, allow_inf: bool = False) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    v = float(x)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    if v <= 0:
+        raise ValueError(f"{name} must be positive, got {v!r}")
+    return v
+
+
+def _probability_array(p: Any, name: str) -> np.ndarray:
+    arr = np.asarray(as_float_array(p, name), dtype=np.float64)
+    require_finite(arr, name)
+    if np.any((arr < 0) | (arr > 1)):
+        raise ValueError(
+            f"{name} must lie in [0, 1], got values in [{arr.min():.3g}, {arr.max():.3g}]"
+        )
+    return arr
+
+
+def _levels(levels: Any) -> np.ndarray:
+    arr = np.asarray(as_float_array(levels, "levels"), dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"levels must be a non-empty 1-D array, got shape {arr.shape}")
+    require_finite(arr, "levels")
+    return arr
+
+
+def _dwell(dwell: Any, n_levels: int) -> np.ndarray:
+    arr = np.asarray(as_float_array(dwell, "dwell"), dtype=np.float64)
+    if np.any(np.isnan(arr)):
+        raise ValueError("dwell has NaN entries")
+    if np.any(arr <= 0):
+        raise ValueError(f"dwell times must be positive, got min {arr.min():.3g}")
+    if np.any(np.isneginf(arr)):
+        raise ValueError("dwell has -inf entries")
+    if arr.ndim == 0:
+        return np.full(n_levels, float(arr))
+    if arr.shape[-1] not in (1, n_levels):
+        raise ValueError(
+            f"dwell must have one entry per level (or one for all) on its last axis:"
+            f" got shape {arr.shape} for {n_levels} levels"
+        )
+    return np.broadcast_to(arr, arr.shape[:-1] + (n_levels,))
+
+
+# --------------------------------------------------------------------------
+# equilibrium, rates, entropy and bounds
+# --------------------------------------------------------------------------
+
+
+def equilibrium_p1(eps: Any, *, beta: float = 1.0) -> np.ndarray:
+    r"""Boltzmann occupation of the upper state, :math:`\pi_1 = 1/(1 + e^{\beta\varepsilon})`."""
+    b = _positive_scalar(beta, "beta")
+    e = np.asarray(as_float_array(eps, "eps"), dtype=np.float64)
+    require_finite(e, "eps")
+    return ssp.expit(-b * e)
+
+
+def glauber_rates(
+    eps: Any, *, beta: float = 1.0, gamma: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Glauber rates :math:`(k_{0\to1}, k_{1\to0}) = \Gamma\,(\pi_1, 1 - \pi_1)`.
+
+    :math:`k_{0\to1} = \Gamma/(1 + e^{\beta\varepsilon})` and
+    :math:`k_{1\to0} = \Gamma/(1 + e^{-\beta\varepsilon})`.
+    """
+    g = _positive_scalar(gamma, "gamma")
+    p = equilibrium_p1(eps, beta=beta)
+    b = float(beta)
+    e = np.asarray(eps, dtype=np.float64)
+    return g * p, g * ssp.expit(b * e)
+
+
+def binary_entropy(p: Any) -> np.ndarray:
+    r"""Binary entropy :math:`h(p) = -p \log p - (1-p) \log(1-p)` in nats, :math:`h(0) = h(1) = 0`."""
+    arr = _probability_array(p, "p")
+    return -(ssp.xlogy(arr, arr) + ssp.xlogy(1.0 - arr, 1.0 - arr))
+
+
+def generalized_landauer_bound(p1_initial: Any, p1_final: Any) -> np.ndarray:
+    r"""Entropy drop :math:`S(p_0) - S(p_\tau) = h(p_1(0)) - h(p_1(\tau))` in nats.
+
+    The generalized Landauer bound is :math:`-\beta \langle Q\rangle \ge` this
+    value; for a full erasure (:math:`1/2 \to 0`) it is :math:`\ln 2`.
+    """
+    return binary_entropy(p1_initial) - binary_entropy(p1_final)
+
+
+def reversible_erasure_heat(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
+    r"""Heat released into the bath by the quasi-static protocol, :math:`-Q_{\rm rev}`.
+
+    .. math::
+
+        -\beta Q_{\rm rev} = -\beta\int_0^{\varepsilon_{\max}} \varepsilon\, d\pi_1
+        = \ln 2 - \ln(1 + e^{-\beta\varepsilon_{\max}}) - \beta\varepsilon_{\max}\,\pi_1(\varepsilon_{\max})
+        = \ln 2 - h(\pi_1(\varepsilon_{\max})),
+
+    in the energy unit of ``eps_max``.
+    """
+    b = _positive_scalar(beta, "beta")
+    e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
+    require_finite(e, "eps_max")
+    x = b * e
+    return (math.log(2.0) - np.logaddexp(0.0, -x) - x * ssp.expit(-x)) / b
+
+
+def slow_driving_coefficient(
+    eps_max: Any, *, beta: float = 1.0, gamma: float = 1.0
+) -> np.ndarray:
+    r"""The coefficient :math:`B` of the slow-ramp entropy production :math:`\Sigma \simeq B/\tau`.
+
+    For a linear ramp :math:`0 \to \varepsilon_{\max}` over a time :math:`\tau`,
+
+    .. math:: B = \frac{\beta\varepsilon_{\max}}{\Gamma}\Big(\tfrac12 - \pi_1(\varepsilon_{\max})\Big)
+
+    (nats × time); the excess heat is :math:`B/(\beta\tau)`.
+    """
+    g = _positive_scalar(gamma, "gamma")
+    b = _positive_scalar(beta, "beta")
+    e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
+    return b * e / g * (0.5 - equilibrium_p1(e, beta=b))
+
+
+def staircase_coefficient(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
+    r"""Leading coefficient of a fully relaxed K-step staircase, :math:`\Sigma \simeq C/K`.
+
+    .. math:: C = \frac{\beta\varepsilon_{\max}}{2}\Big(\tfrac12 - \pi_1(\varepsilon_{\max})\Big)
+              \approx \frac{\beta\varepsilon_{\max}}{4}.
+    """
+    b = _positive_scalar(beta, "beta")
+    e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
+    return b * e / 2 * (0.5 - equilibrium_p1(e, beta=b))
+
+
+def landauer_energy(
+    temperature: Any, *, unit: Literal["J", "eV"] = "J", bits: float = 1.0
+) -> np.ndarray:
+    r""":math:`k_B T \ln 2` per bit at ``temperature`` (kelvin), from CODATA constants.
+
+    Uses ``scipy.constants.k`` and, for electronvolts, ``scipy.constants.e``;
+    both are exact in the 2019 SI, so every CODATA adjustment since 2018 gives
+    the same value.
+    """
+    t = np.asarray(as_float_array(temperature, "temperature"), dtype=np.float64)
+    require_finite(t, "temperature")
+    if np.any(t <= 0):
+        raise ValueError(
+            f"temperature must be positive (kelvin), got min {t.min():.3g}"
+        )
+    _positive_scalar(bits, "bits")
+    joules = const.k * t * math.log(2.0) * float(bits)
+    if unit == "J":
+        return joules
+    if unit == "eV":
+        return joules / const.e
+    raise ValueError(f"unit must be 'J' or 'eV', got {unit!r}")
+
+
+def staircase_protocol(
+    eps_max: float, n_steps: int, tau: float
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Levels :math:`\varepsilon_k = k\,\varepsilon_{\max}/K` (:math:`k = 1..K`), each held :math:`\tau/K`.
+
+    Returns ``(levels, dwell)``. ``tau = inf`` gives full relaxation at every
+    level (the quasi-static staircase); large ``n_steps`` approaches the
+    linear ramp.
+    """
+    e = float(eps_max)
+    if not math.isfinite(e):
+        raise ValueError(f"eps_max must be finite, got {eps_max!r}")
+    if (
+        isinstance(n_steps, bool)
+        or not isinstance(n_steps, (int, np.integer))
+        or n_steps < 1
+    ):
+        raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
+    t = _positive_scalar(tau, "tau", allow_inf=True)
+    k = int(n_steps)
+    return e * np.arange(1, k + 1) / k, np.full(k, t / k)
+
+
+# --------------------------------------------------------------------------
+# exact solution for a piecewise-constant protocol
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    r"""Exact thermodynamics of one piecewise-constant protocol (per batch entry).
+
+    ``p1`` holds :math:`p_1` before the first step and after each step
+    (last axis of length K+1). ``heat`` is :math:`Q` (absorbed by the system),
+    ``heat_to_bath`` is :math:`-Q`, ``work`` is :math:`W`, both in energy
+    units; ``entropy_drop`` is :math:`h(p_1(0)) - h(p_1(\tau))` and
+    ``entropy_production`` is :math:`\Sigma = -\beta Q - ` ``entropy_drop``
+    (nats). ``kl_drops`` are the per-step decreases
+    :math:`I[p^{(k-1)}; \pi^{(k)}] - I[p^{(k)}; \pi^{(k)}] \ge 0`, which add up to
+    :math:`\Sigma`.
+    """
+
+    p1: np.ndarray
+    heat: np.ndarray
+    work: np.ndarray
+    entropy_drop: np.ndarray
+    entropy_production: np.ndarray
+    kl_drops: np.ndarray
+
+    @property
+    def p1_final(self) -> np.ndarray:
+        return self.p1[..., -1]
+
+    @property
+    def heat_to_bath(self) -> np.ndarray:
+        return -self.heat
+
+
+@jax.jit
+def _relaxation_path(p0: Any, pi: Any, decay: Any) -> Any:
+    # p_k = pi_k + (p_{k-1} - pi_k) a_k, for a whole batch at once (scan over levels)
+    def step(p: Any, inputs: Any) -> tuple[Any, Any]:
+        pi_k, a_k = inputs
+        p = pi_k + (p - pi_k) * a_k
+        return p, p
+
+    start = jnp.full(pi.shape[:-1], p0)
+    _, path = jax.lax.scan(
+        step, start, (jnp.moveaxis(pi, -1, 0), jnp.moveaxis(decay, -1, 0))
+    )
+    return jnp.moveaxis(path, 0, -1)
+
+
+def _binary_kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return (
+        ssp.xlogy(p, p)
+        - ssp.xlogy(p, q)
+        + ssp.xlogy(1 - p, 1 - p)
+        - ssp.xlogy(1 - p, 1 - q)
+    )
+
+
+def erasure_exact(
+    levels: Any,
+    dwell: Any,
+    *,
+    beta: float = 1.0,
+    gamma: float = 1.0,
+    p1_initial: float = 0.5,
+) -> ErasureResult:
+    r"""Exact :math:`p_1`, heat and work for a piecewise-constant erasure protocol.
+
+    ``levels`` (shape ``(K,)``) are :math:`\varepsilon_1..\varepsilon_K`;
+    ``dwell`` (a scalar, shape ``(K,)``, or a batch ``(..., K)``, ``inf``
+    allowed) are the holding times. The protocol starts at
+    :math:`\varepsilon = 0` with :math:`p_1 =` ``p1_initial`` and ends with the
+    frozen reset to :math:`\varepsilon = 0`, so :math:`W + Q = 0`. Vectorised
+    over the batch: one ``lax.scan`` over the levels.
+    """
+    b = _positive_scalar(beta, "beta")
+    g = _positive_scalar(gamma, "gamma")
+    p0 = float(_probability_array(p1_initial, "p1_initial"))
+    eps = _levels(levels)
+    dt = _dwell(dwell, eps.size)
+    pi = equilibrium_p1(eps, beta=b)
+    decay = np.exp(-g * dt)
+    pi_b = np.broadcast_to(pi, decay.shape)
+    after = np.asarray(_relaxation_path(p0, jnp.asarray(pi_b), jnp.asarray(decay)))
+    after = np.clip(after, 0.0, 1.0)  # guard rounding at the ends of [0, 1]
+    before = np.concatenate(
+        [np.full(after.shape[:-1] + (1,), p0), after[..., :-1]], axis=-1
+    )
+    jumps = np.diff(np.concatenate([[0.0], eps]))
+    heat = np.sum(eps * (after - before), axis=-1)
+    work = np.sum(before * jumps, axis=-1) - eps[-1] * after[..., -1]
+    drop = generalized_landauer_bound(p0, after[..., -1])
+    sigma = -b * heat - drop
+    kl_drops = _binary_kl(before, pi_b) - _binary_kl(after, pi_b)
+    path = np.concatenate([np.full(after.shape[:-1] + (1,), p0), after], axis=-1)
+    return ErasureResult(path, heat, work, drop, sigma, kl_drops)
+
+
+# --------------------------------------------------------------------------
+# stochastic trajectories
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrajectoryHeat:
+    r"""Per-trajectory results of :func:`simulate_erasure`.
+
+    ``heat`` is :math:`Q` absorbed by the system (``heat_to_bath`` = :math:`-Q`),
+    ``work`` is :math:`W`, ``x_final`` the state after the protocol.
+    """
+
+    heat: np.ndarray
+    work: np.ndarray
+    x_final: np.ndarray
+
+    @property
+    def heat_to_bath(self) -> np.ndarray:
+        return -self.heat
+
+
+def _simulate(
+    key: Any, eps: Any, pi: Any, decay: Any, x0_prob: Any, n: int
+) -> tuple[Any, Any, Any]:
+    k0, k_steps = jax.random.split(key)
+    x0 = (jax.random.uniform(k0, (n,)) < x0_prob).astype(jnp.float64)
+    uniforms = jax.random.uniform(k_steps, (eps.shape[0], n))
+    prev_eps = jnp.concatenate([jnp.zeros(1), eps[:-1]])
+
+    def step(carry: Any, inputs: Any) -> tuple[Any, None]:
+        x, q, w = carry
+        u, e, e_prev, p_eq, a = inputs
+        w = w + x * (e - e_prev)  # quench: work on the state the system is in
+        # exact transition over the dwell: P(x' = 1 | x) = pi + (x - pi) a
+        x_new = (u < p_eq + (x - p_eq) * a).astype(jnp.float64)
+        q = q + e * (x_new - x)  # energy change at fixed level is heat
+        return (x_new, q, w), None
+
+    zeros = jnp.zeros(n)
+    (x, q, w), _ = jax.lax.scan(
+        step, (x0, zeros, zeros), (uniforms, eps, prev_eps, pi, decay)
+    )
+    w = w - eps[-1] * x  # frozen reset to 0
+    return q, w, x
+
+
+_simulate_jit = jax.jit(_simulate, static_argnums=5)
+
+
+def simulate_erasure(
+    key: Any,
+    levels: Any,
+    dwell: Any,
+    n_trajectories: int,
+    *,
+    beta: float = 1.0,
+    gamma: float = 1.0,
+    p1_initial: float = 0.5,
+) -> TrajectoryHeat:
+    r"""Simulate ``n_trajectories`` independent runs of a piecewise-constant protocol in JAX.
+
+    Each trajectory starts in :math:`x = 1` with probability ``p1_initial``. At
+    each level it is quenched (work :math:`x\,\Delta\varepsilon`) and then
+    jumps to :math:`x'` with the exact finite-time transition probability
+    :math:`P(x' = 1 | x) = \pi_1 + (x - \pi_1) e^{-\Gamma\Delta t}`, absorbing
+    heat :math:`\varepsilon_k (x' - x)`. Hops inside a dwell do not change
+    the heat beyond their net effect, so the heat of each trajectory is exact,
+    not time-discretised. All trajectories advance together (``lax.scan`` over
+    levels, vectorised over trajectories); deterministic for a fixed ``key``.
+    """
+    if not isinstance(key, jax.Array):
+        raise TypeError(f"key must be a JAX PRNG key, got {type(key).__name__}")
+    if isinstance(n_trajectories, bool) or not isinstance(
+        n_trajectories, (int, np.integer)
+    ):
+        raise TypeError(
+            f"n_trajectories must be an int, got {type(n_trajectories).__name__}"
+        )
+    if n_trajectories < 2:
+        raise ValueError(f"n_trajectories must be at least 2, got {n_trajectories}")
+    b = _positive_scalar(beta, "beta")
+    g = _positive_scalar(gamma, "gamma")
+    p0 = float(_probability_array(p1_initial, "p1_initial"))
+    eps = _levels(levels)
+    dt = _dwell(dwell, eps.size)
+    if dt.ndim != 1:
+        raise ValueError(
+            f"dwell must be a scalar or one entry per level, got shape {dt.shape}"
+        )
+    pi = equilibrium_p1(eps, beta=b)
+    q, w, x = _simulate_jit(
+        key,
+        jnp.asarray(eps),
+        jnp.asarray(pi),
+        jnp.asarray(np.exp(-g * dt)),
+        p0,
+        int(n_trajectories),
+    )
+    return TrajectoryHeat(np.asarray(q), np.asarray(w), np.asarray(x))
