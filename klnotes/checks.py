@@ -149,6 +149,10 @@ def _finite_array(x: Any, what: str) -> np.ndarray:
         or np.issubdtype(raw.dtype, np.bool_)
     ):
         raise TypeError(f"{what} must be real numeric, got dtype {raw.dtype}")
+    if raw.dtype == object and any(
+        v is None or isinstance(v, (str, bytes, complex)) for v in raw.flat
+    ):  # float64 casting would turn None into NaN and parse strings
+        raise TypeError(f"{what} must be real numeric, got {type(x).__name__}")
     try:
         arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
