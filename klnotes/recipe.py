@@ -1,0 +1,852 @@
+r"""The universal recipe as code: an objective from two graphical models.
+
+The recipe {cite}`alemi2024klallyouneed`:
+
+1. draw the real world :math:`P` as a directed graphical model, augmented with
+   whatever we add to it (encoders, representations, parameters);
+2. draw the world we wish for, :math:`Q`, over the same variables;
+3. minimise :math:`I[P; Q] = \langle \log P/Q \rangle_P`.
+
+A :class:`World` is a factorisation of a joint distribution into named
+conditionals, one per variable, that forms a DAG, e.g. ``World("P", "p(x)
+p(z|x)")``. :func:`objective` expands :math:`\log P/Q` into a sum of
+logarithms of factors (SymPy symbols), cancels the factors both worlds share,
+sets apart the terms outside our control and groups the rest into named
+pieces with optional trade-off weights. :func:`bound` marginalises variables
+out of both worlds; by monotonicity of KL the joint objective bounds the
+marginal one,
+
+.. math::
+
+    \Big\langle \log \frac{P(v, u)}{Q(v, u)} \Big\rangle_P
+    = \Big\langle \log \frac{P(v)}{Q(v)} \Big\rangle_P
+    + \big\langle I[P(u|v); Q(u|v)] \big\rangle_{P(v)}
+    \ \ge\ \Big\langle \log \frac{P(v)}{Q(v)} \Big\rangle_P .
+
+For numbers, :func:`random_tables` fills every factor of small discrete worlds
+with a conditional probability table, :func:`joint_kl` computes the divergence
+by brute force on the full joint tables and :meth:`Objective.evaluate` takes the
+:math:`P`-expectation of the engine's symbolic terms on the same tables, so a
+chapter can check that the two agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ._validate import NORMALISATION_ATOL
+
+__all__ = [
+    "Bound",
+    "Factor",
+    "Objective",
+    "World",
+    "bound",
+    "joint_kl",
+    "joint_table",
+    "marginal_kl",
+    "marginalise",
+    "objective",
+    "parse_factor",
+    "random_tables",
+    "tex_variable",
+]
+
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+    "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi",
+    "psi", "omega", "Phi", "Theta", "Omega", "Psi", "Gamma", "Delta", "Sigma",
+}  # fmt: skip
+_VAR_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_FACTOR_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_']*)\s*\(([^()]*)\)\s*$")
+
+
+def tex_variable(name: str) -> str:
+    r"""LaTeX for a variable name: ``theta`` → ``\theta``, ``x1`` → ``x_{1}``."""
+    m = re.match(r"^([A-Za-z]+?)_?(\d+)$", name)
+    base, sub = (m.group(1), m.group(2)) if m else (name, "")
+    base = f"\\{base}" if base in _GREEK else base
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+@dataclass(frozen=True)
+class Factor:
+    r"""One conditional :math:`f(\text{vars} \mid \text{parents})` of a world.
+
+    ``dist`` is the name of the distribution (``p`` for the real world, ``q``
+    for the model, by convention). A factor made by marginalising a variable
+    (see :func:`marginalise`) records the factors it sums over in
+    ``components`` and the summed variable in ``summed``.
+    """
+
+    dist: str
+    vars: tuple[str, ...]
+    parents: tuple[str, ...] = ()
+    components: tuple[Factor, ...] = ()
+    summed: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Plain-text label, e.g. ``p(z|x)``; it names the factor everywhere."""
+        inner = ",".join(self.vars)
+        if self.parents:
+            inner += "|" + ",".join(self.parents)
+        return f"{self.dist}({inner})"
+
+    @property
+    def tex(self) -> str:
+        r"""LaTeX label, e.g. ``p(z \mid x)``."""
+        inner = ", ".join(tex_variable(v) for v in self.vars)
+        if self.parents:
+            inner += r" \mid " + ", ".join(tex_variable(v) for v in self.parents)
+        return f"{self.dist}({inner})"
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        """The positive SymPy symbol standing for this factor's value."""
+        return sp.Symbol(self.label, positive=True)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_factor(label: str) -> Factor:
+    """Parse ``"q(y|x,theta)"`` into a :class:`Factor` (``dist(vars|parents)``)."""
+    if not isinstance(label, str):
+        raise TypeError(f"a factor must be a string like 'p(z|x)', got {label!r}")
+    m = _FACTOR_RE.match(label)
+    if not m:
+        raise ValueError(f"cannot parse factor {label!r}: expected the form 'p(z|x,y)'")
+    dist, inner = m.group(1), m.group(2)
+    if inner.count("|") > 1:
+        raise ValueError(f"factor {label!r} has more than one '|'")
+    left, _, right = inner.partition("|")
+    vars_ = tuple(v.strip() for v in left.split(",") if v.strip())
+    parents = tuple(v.strip() for v in right.split(",") if v.strip())
+    if not vars_:
+        raise ValueError(f"factor {label!r} names no variable before '|'")
+    for v in vars_ + parents:
+        if not _VAR_RE.match(v):
+            raise ValueError(f"factor {label!r}: {v!r} is not a valid variable name")
+    both = set(vars_) & set(parents)
+    if both:
+        raise ValueError(
+            f"factor {label!r}: variable {sorted(both)[0]!r} is conditioned on itself"
+        )
+    if len(set(vars_)) != len(vars_) or len(set(parents)) != len(parents):
+        raise ValueError(f"factor {label!r} repeats a variable")
+    return Factor(dist, vars_, parents)
+
+
+def _as_factor(f: str | Factor) -> Factor:
+    return f if isinstance(f, Factor) else parse_factor(f)
+
+
+@dataclass(frozen=True)
+class World:
+    """A joint distribution written as a DAG of named conditionals.
+
+    ``World("P", "p(x) p(z|x)", fixed=["p(x)"], observed=["x"])``: factors are
+    given as one string (separated by spaces) or a sequence of labels or
+    :class:`Factor` objects. ``fixed`` lists the factors outside our control
+    (the data-generating process); ``observed`` the variables drawn shaded.
+
+    Validation: every variable is generated by exactly one factor, every
+    parent is a variable of the world, and the graph has no cycle. Errors name
+    the offending variable.
+    """
+
+    name: str
+    factors: tuple[Factor, ...]
+    fixed: frozenset[str] = frozenset()
+    observed: frozenset[str] = frozenset()
+    order: tuple[str, ...] = field(default=(), compare=False)
+
+    def __init__(
+        self,
+        name: str,
+        factors: str | Iterable[str | Factor],
+        *,
+        fixed: Iterable[str] = (),
+        observed: Iterable[str] = (),
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError("name must be a non-empty string such as 'P'")
+        if isinstance(factors, str):
+            pattern = r"[A-Za-z][A-Za-z0-9_']*\s*\([^()]*\)"
+            leftover = re.sub(pattern, " ", factors).strip(" \t\n,*")
+            if leftover:
+                raise ValueError(
+                    f"world {name!r}: cannot read {leftover!r} as a factor like 'p(z|x)'"
+                )
+            factors = re.findall(pattern, factors)
+        fs = tuple(_as_factor(f) for f in factors)
+        if not fs:
+            raise ValueError(f"world {name!r} has no factors")
+        owner: dict[str, Factor] = {}
+        for f in fs:
+            for v in f.vars:
+                if v in owner:
+                    raise ValueError(
+                        f"world {name!r}: variable {v!r} has more than one factor "
+                        f"({owner[v].label} and {f.label}); each variable needs exactly one"
+                    )
+                owner[v] = f
+        for f in fs:
+            for v in f.parents:
+                if v not in owner:
+                    raise ValueError(
+                        f"world {name!r}: variable {v!r} is a parent in {f.label} "
+                        "but has no factor of its own"
+                    )
+        labels = {f.label for f in fs}
+        if len(labels) != len(fs):
+            raise ValueError(f"world {name!r} lists a factor twice")
+        fixed = frozenset(_as_factor(f).label for f in fixed)
+        for lab in fixed - labels:
+            raise ValueError(
+                f"world {name!r}: fixed factor {lab!r} is not one of its factors"
+            )
+        if isinstance(observed, str):
+            observed = [observed]
+        observed = frozenset(observed)
+        for v in observed - set(owner):
+            raise ValueError(
+                f"world {name!r}: observed variable {v!r} is not in the world"
+            )
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "factors", fs)
+        object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "observed", observed)
+        object.__setattr__(self, "order", _topological_order(name, fs, owner))
+
+    # --- structure -------------------------------------------------------
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The variables in a topological order (parents before children)."""
+        return self.order
+
+    def factor_of(self, var: str) -> Factor:
+        """The factor that generates ``var``."""
+        for f in self.factors:
+            if var in f.vars:
+                return f
+        raise ValueError(f"world {self.name!r} has no variable {var!r}")
+
+    def factor(self, label: str) -> Factor:
+        """The factor with this label."""
+        for f in self.factors:
+            if f.label == _as_factor(label).label:
+                return f
+        raise ValueError(f"world {self.name!r} has no factor {label!r}")
+
+    def parents(self, var: str) -> tuple[str, ...]:
+        """Parents of ``var`` (the conditioning set of its factor, and co-generated
+        variables listed before it in a joint factor)."""
+        f = self.factor_of(var)
+        return f.parents + f.vars[: f.vars.index(var)]
+
+    def children(self, var: str) -> tuple[str, ...]:
+        """Variables whose factor conditions on ``var``, in topological order."""
+        self.factor_of(var)
+        return tuple(v for v in self.order if var in self.parents(v))
+
+    def ancestors(self, var: str) -> frozenset[str]:
+        """All ancestors of ``var``."""
+        out: set[str] = set()
+        stack = list(self.parents(var))
+        while stack:
+            v = stack.pop()
+            if v not in out:
+                out.add(v)
+                stack.extend(self.parents(v))
+        return frozenset(out)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """Directed edges ``(parent, child)`` of the DAG."""
+        return [(u, v) for v in self.order for u in self.parents(v)]
+
+    @property
+    def tex(self) -> str:
+        """LaTeX of the factorisation, e.g. ``p(x)\\, p(z \\mid x)``."""
+        return r"\, ".join(f.tex for f in self.factors)
+
+    def __str__(self) -> str:
+        return f"{self.name} = " + " ".join(f.label for f in self.factors)
+
+
+def _topological_order(
+    name: str, fs: tuple[Factor, ...], owner: Mapping[str, Factor]
+) -> tuple[str, ...]:
+    """Kahn's algorithm on the variable DAG; a cycle raises, naming a variable on it."""
+    parents = {}
+    for f in fs:
+        for i, v in enumerate(f.vars):
+            parents[v] = set(f.parents) | set(f.vars[:i])
+    done: list[str] = []
+    remaining = dict(parents)
+    listed = [v for f in fs for v in f.vars]
+    while remaining:
+        ready = [v for v in listed if v in remaining and not (remaining[v] - set(done))]
+        if not ready:
+            stuck = sorted(remaining)
+            # walk parent links inside the stuck set to a variable on a cycle
+            v = stuck[0]
+            seen: list[str] = []
+            while v not in seen:
+                seen.append(v)
+                v = sorted(remaining[v] & set(remaining))[0]
+            cycle = seen[seen.index(v) :] + [v]
+            raise ValueError(
+                f"world {name!r} is not acyclic: variable {v!r} lies on the cycle "
+                + " <- ".join(cycle)
+            )
+        v = ready[0]
+        done.append(v)
+        del remaining[v]
+    return tuple(done)
+
+
+# ---------------------------------------------------------------------------
+# Marginalising
+# ---------------------------------------------------------------------------
+
+
+def marginalise(world: World, var: str, avoid: Iterable[str] = ()) -> World:
+    r"""The world with ``var`` summed out, as a factorisation of the marginal.
+
+    If ``var`` has no children its factor is dropped. Otherwise the factor of
+    ``var`` and the factors of its children :math:`c` are replaced by one
+    factor, :math:`f(c \mid \text{other parents}) = \sum_{var} f(var|\cdot)
+    \prod_c f(c|\cdot)`, named with the letter of the children's factors
+    (primed if that label is taken, or listed in ``avoid``).
+    """
+    f = world.factor_of(var)
+    if len(f.vars) > 1:
+        raise ValueError(
+            f"variable {var!r} shares the joint factor {f.label}; cannot marginalise it alone"
+        )
+    kids = world.children(var)
+    kid_factors: list[Factor] = []
+    for c in kids:
+        fc = world.factor_of(c)
+        if fc not in kid_factors:
+            kid_factors.append(fc)
+    keep = [g for g in world.factors if g is not f and g not in kid_factors]
+    fixed = set(world.fixed) - {f.label} - {g.label for g in kid_factors}
+    if kid_factors:
+        new_vars = tuple(
+            v for v in world.order if any(v in g.vars for g in kid_factors)
+        )
+        pa = set(f.parents)
+        for g in kid_factors:
+            pa |= set(g.parents)
+        pa -= {var} | set(new_vars)
+        new_parents = tuple(v for v in world.order if v in pa)
+        letter = kid_factors[-1].dist  # the letter of the world's own (child) factors
+        merged = Factor(letter, new_vars, new_parents, (f, *kid_factors), var)
+        existing = {g.label for g in keep} | set(avoid)
+        while merged.label in existing:
+            merged = Factor(
+                merged.dist + "'", new_vars, new_parents, (f, *kid_factors), var
+            )
+        keep.append(merged)
+        if f.label in world.fixed and all(g.label in world.fixed for g in kid_factors):
+            fixed.add(merged.label)
+    try:
+        return World(
+            world.name,
+            keep,
+            fixed=fixed,
+            observed=world.observed - {var},
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"marginalising {var!r} out of {world.name!r} fails: {exc}"
+        ) from None
+
+
+# ---------------------------------------------------------------------------
+# The objective
+# ---------------------------------------------------------------------------
+
+
+def _log(f: Factor) -> sp.Expr:
+    return sp.log(f.symbol)
+
+
+@dataclass(frozen=True)
+class Objective:
+    r""":math:`\langle \log P/Q \rangle_P` as SymPy terms, grouped into pieces.
+
+    * ``integrand`` — :math:`\log P - \log Q` after shared factors cancel, as a
+      sum of logarithms of factor symbols;
+    * ``cancelled`` — labels of factors present in both worlds;
+    * ``constant`` — the terms outside our control: the logarithms of fixed
+      factors of ``P`` whose ancestors are all fixed (their average is minus an
+      entropy of the data);
+    * ``pieces`` — the remaining terms, grouped under names (``D``, ``R``, ...);
+    * ``weights`` — trade-off weight of each piece (1 unless given).
+
+    ``integrand == constant + sum(pieces)`` holds identically;
+    ``loss = sum(weights[k] * pieces[k])`` is what one trains.
+    """
+
+    P: World
+    Q: World
+    integrand: sp.Expr
+    cancelled: tuple[str, ...]
+    constant: sp.Expr
+    constant_factors: tuple[str, ...]
+    pieces: dict[str, sp.Expr]
+    weights: dict[str, sp.Expr]
+    factors: dict[sp.Symbol, Factor]
+
+    @property
+    def total(self) -> sp.Expr:
+        """``constant + sum(pieces)``: the full (unweighted) KL integrand."""
+        return self.constant + sp.Add(*self.pieces.values())
+
+    @property
+    def loss(self) -> sp.Expr:
+        """``sum(weights[k] * pieces[k])``: the weighted, trainable objective."""
+        return sp.Add(*(self.weights[k] * e for k, e in self.pieces.items()))
+
+    def log(self, label: str) -> sp.Expr:
+        """``log`` of the symbol of the factor ``label`` (of either world)."""
+        lab = _as_factor(label).label
+        for s, f in self.factors.items():
+            if f.label == lab:
+                return sp.log(s)
+        raise ValueError(f"no factor {label!r} in {self.P.name} or {self.Q.name}")
+
+    def latex(self, weighted: bool = True) -> str:
+        r"""LaTeX of the objective, one :math:`\langle\cdot\rangle_P` per piece."""
+        parts = []
+        for k, e in self.pieces.items():
+            body = _log_tex(e, self.factors)
+            w = self.weights[k]
+            wt = "" if (not weighted or w == 1) else sp.latex(w) + r"\,"
+            parts.append(
+                rf"{wt}\underbrace{{\left\langle {body} \right\rangle_P}}_{{{k}}}"
+            )
+        out = " + ".join(parts) if parts else "0"
+        if self.constant != 0:
+            body = _log_tex(self.constant, self.factors)
+            out += rf" \;\underbrace{{+ \left\langle {body} \right\rangle_P}}_{{\text{{fixed}}}}"
+        return out
+
+    def evaluate(
+        self,
+        expr: sp.Expr | str,
+        tables: Mapping[str, Any],
+        weights: Mapping[sp.Symbol | str, float] | None = None,
+    ) -> float:
+        r"""The :math:`P`-expectation of ``expr`` on discrete ``tables``.
+
+        ``expr`` is ``"total"``, ``"loss"``, ``"constant"``, a piece name, or a
+        SymPy expression linear in logarithms of this objective's factor
+        symbols. Symbols other than factors (trade-off weights) must be given
+        numbers in ``weights``. ``tables`` maps each base factor label to its
+        conditional probability table (axes: ``vars`` then ``parents``).
+        """
+        if isinstance(expr, str):
+            if expr == "total":
+                expr = self.total
+            elif expr == "loss":
+                expr = self.loss
+            elif expr == "constant":
+                expr = self.constant
+            elif expr in self.pieces:
+                expr = self.pieces[expr]
+            else:
+                raise ValueError(
+                    f"expr {expr!r} is not 'total', 'loss', 'constant' or a piece"
+                )
+        expr = sp.sympify(expr)
+        by_name = {str(s): s for s in expr.free_symbols}
+        subs = {}
+        for k, v in (weights or {}).items():
+            key = by_name.get(k, sp.Symbol(k)) if isinstance(k, str) else k
+            subs[key] = sp.Float(float(v))
+        e = sp.expand(sp.expand_log(expr.subs(subs)))
+        logs = sorted(e.atoms(sp.log), key=sp.default_sort_key)
+        dummies = [sp.Dummy() for _ in logs]
+        lin = e.xreplace(dict(zip(logs, dummies)))
+        sizes = _sizes(tables)
+        joint = joint_table(self.P, tables, sizes=sizes)
+        order = sorted(self.P.variables)
+        value = 0.0
+        for lg, d in zip(logs, dummies):
+            coeff = sp.diff(lin, d)
+            if coeff.free_symbols:
+                raise ValueError(
+                    f"give numbers for {sorted(map(str, coeff.free_symbols))} in weights"
+                )
+            sym = lg.args[0]
+            if sym not in self.factors:
+                raise ValueError(
+                    f"{lg} is not the logarithm of a factor of this objective"
+                )
+            f = self.factors[sym]
+            table = _factor_table(f, tables, sizes)
+            logf = _broadcast(np.log(np.where(table > 0, table, 1.0)), f, order)
+            zero = _broadcast(table, f, order) <= 0
+            if np.any(zero & (joint > 0)):
+                value += float(coeff) * -np.inf
+                continue
+            value += float(coeff) * float(np.sum(joint * logf))
+        rest = sp.sympify(lin.xreplace({d: 0 for d in dummies}))
+        if rest.free_symbols:
+            raise ValueError(
+                f"give numbers for {sorted(map(str, rest.free_symbols))} in weights"
+            )
+        if rest != 0:
+            raise ValueError(
+                f"expr has a term {rest} that is not a logarithm of a factor"
+            )
+        return float(value)
+
+
+def _log_tex(e: sp.Expr, factors: Mapping[sp.Symbol, Factor]) -> str:
+    r"""LaTeX of a sum of ±log(factor) as ``\log \frac{num}{den}``, in world order."""
+    e = sp.expand(e)
+    num: list[Any] = []
+    den: list[Any] = []
+    for t in sp.Add.make_args(e):
+        c, lg = t.as_independent(sp.log)
+        if not (isinstance(lg, sp.log) and c in (1, -1) and lg.args[0] in factors):
+            return sp.latex(e, symbol_names={s: f.tex for s, f in factors.items()})
+        (num if c == 1 else den).append(lg.args[0])
+    rank = {sym: i for i, sym in enumerate(factors)}
+    num = [factors[x].tex for x in sorted(num, key=rank.__getitem__)]
+    den = [factors[x].tex for x in sorted(den, key=rank.__getitem__)]
+    if not num and not den:
+        return "0"
+    if not den:
+        return r"\log " + r"\, ".join(num)
+    if not num:
+        return r"-\log " + r"\, ".join(den)
+    return r"\log \frac{" + r"\, ".join(num) + "}{" + r"\, ".join(den) + "}"
+
+
+def _check_pair(P: World, Q: World) -> None:
+    if not isinstance(P, World) or not isinstance(Q, World):
+        raise TypeError("P and Q must be World objects")
+    vp, vq = set(P.variables), set(Q.variables)
+    if vp != vq:
+        only_p, only_q = sorted(vp - vq), sorted(vq - vp)
+        which = (
+            f"variable {only_p[0]!r} is in {P.name} but not in {Q.name}"
+            if only_p
+            else f"variable {only_q[0]!r} is in {Q.name} but not in {P.name}"
+        )
+        raise ValueError(f"the two worlds must have the same variables: {which}")
+    fp = {f.label: f for f in P.factors}
+    for g in Q.factors:
+        if g.label in fp and fp[g.label] != g:
+            raise ValueError(
+                f"factor {g.label} means different things in {P.name} and {Q.name}"
+            )
+
+
+def objective(
+    P: World,
+    Q: World,
+    pieces: Mapping[str, Sequence[str]] | None = None,
+    weights: Mapping[str, Any] | None = None,
+) -> Objective:
+    r"""The recipe's objective :math:`\langle \log P/Q \rangle_P` for two worlds.
+
+    ``pieces`` maps a piece name to the labels of the factors whose
+    logarithms it collects (a factor of ``P`` enters with sign ``+``, one of
+    ``Q`` with ``-``). Factors left unassigned get a piece each, named by the
+    factor. ``weights`` maps piece names to trade-off weights (SymPy symbols or
+    numbers).
+    """
+    _check_pair(P, Q)
+    pl = [f.label for f in P.factors]
+    ql = [f.label for f in Q.factors]
+    shared = tuple(lab for lab in pl if lab in ql)
+    registry = {f.symbol: f for f in (*P.factors, *Q.factors)}
+    num = sp.Mul(*(f.symbol for f in P.factors))
+    den = sp.Mul(*(f.symbol for f in Q.factors))
+    integrand = sp.expand_log(sp.log(num / den))  # shared symbols cancel in num/den
+    const_factors = tuple(
+        f.label
+        for f in P.factors
+        if f.label not in shared
+        and f.label in P.fixed
+        and all(P.factor_of(a).label in P.fixed for v in f.vars for a in P.ancestors(v))
+    )
+    constant = sp.Add(*(_log(P.factor(lab)) for lab in const_factors))
+    sign = {**{lab: 1 for lab in pl}, **{lab: -1 for lab in ql}}
+    free = [lab for lab in pl + ql if lab not in shared and lab not in const_factors]
+    assigned: dict[str, str] = {}
+    out: dict[str, sp.Expr] = {}
+    for name, labels in (pieces or {}).items():
+        if isinstance(labels, str):
+            labels = [labels]
+        terms = []
+        for raw in labels:
+            lab = _as_factor(raw).label
+            if lab in shared:
+                raise ValueError(
+                    f"piece {name!r}: factor {lab} is in both worlds, so it cancels"
+                )
+            if lab in const_factors:
+                raise ValueError(
+                    f"piece {name!r}: factor {lab} is outside our control (a fixed term)"
+                )
+            if lab not in sign:
+                raise ValueError(
+                    f"piece {name!r}: no factor {lab} in {P.name} or {Q.name}"
+                )
+            if lab in assigned:
+                raise ValueError(
+                    f"factor {lab} is in two pieces, {assigned[lab]!r} and {name!r}"
+                )
+            assigned[lab] = name
+            f = P.factor(lab) if lab in pl else Q.factor(lab)
+            terms.append(sign[lab] * _log(f))
+        out[name] = sp.Add(*terms)
+    for lab in free:
+        if lab not in assigned:
+            f = P.factor(lab) if lab in pl else Q.factor(lab)
+            out[f"{'' if sign[lab] > 0 else '-'}log {lab}"] = sign[lab] * _log(f)
+    w: dict[str, sp.Expr] = {k: sp.Integer(1) for k in out}
+    for k, v in (weights or {}).items():
+        if k not in out:
+            raise ValueError(f"weight for unknown piece {k!r}; pieces are {list(out)}")
+        w[k] = sp.sympify(v)
+    return Objective(P, Q, integrand, shared, constant, const_factors, out, w, registry)
+
+
+@dataclass(frozen=True)
+class Bound:
+    r"""``joint`` objective :math:`\ge` ``marginal`` objective :math:`\ge 0`.
+
+    ``marginal`` is the objective of the two worlds with ``dropped`` summed
+    out; by the chain rule the gap is the averaged KL between the conditionals
+    of the dropped variables, which is non-negative.
+    """
+
+    joint: Objective
+    marginal: Objective
+    dropped: tuple[str, ...]
+
+    def latex(self) -> str:
+        """LaTeX of the statement joint ≥ marginal ≥ 0."""
+        return rf"{_kl_tex(self.joint)} \;\geq\; {_kl_tex(self.marginal)} \;\geq\; 0"
+
+
+def _kl_tex(obj: Objective) -> str:
+    terms = [f.symbol for f in obj.P.factors if f.label not in obj.cancelled]
+    terms = [sp.log(t) for t in terms] + [
+        -sp.log(f.symbol) for f in obj.Q.factors if f.label not in obj.cancelled
+    ]
+    if not terms:
+        return "0"
+    return rf"\left\langle {_log_tex(sp.Add(*terms), obj.factors)} \right\rangle_P"
+
+
+def bound(
+    P: World,
+    Q: World,
+    drop: Iterable[str] | None = None,
+    pieces: Mapping[str, Sequence[str]] | None = None,
+    weights: Mapping[str, Any] | None = None,
+    marginal_pieces: Mapping[str, Sequence[str]] | None = None,
+) -> Bound:
+    """The marginal objective that the joint objective of ``P`` and ``Q`` bounds.
+
+    ``drop`` lists the variables to sum out of both worlds (default: the
+    variables not observed in ``P``, i.e. the latents).
+    """
+    _check_pair(P, Q)
+    if drop is None:
+        drop = [v for v in P.variables if v not in P.observed]
+    drop = tuple(drop)
+    for v in drop:
+        if v not in P.variables:
+            raise ValueError(f"cannot drop {v!r}: it is not a variable of {P.name}")
+    joint = objective(P, Q, pieces, weights)
+    Pm, Qm = P, Q
+    for v in reversed([u for u in P.variables if u in drop]):
+        Pm = marginalise(Pm, v)
+        # a new factor of Q must not take the label of a different factor of P
+        Qm = marginalise(
+            Qm, v, avoid=[f.label for f in Pm.factors if f not in Qm.factors]
+        )
+    return Bound(joint, objective(Pm, Qm, marginal_pieces), drop)
+
+
+# ---------------------------------------------------------------------------
+# Numbers on discrete tables
+# ---------------------------------------------------------------------------
+
+
+def _base_factors(f: Factor) -> list[Factor]:
+    if not f.components:
+        return [f]
+    return [b for c in f.components for b in _base_factors(c)]
+
+
+def _sizes(tables: Mapping[str, Any]) -> dict[str, int]:
+    """Infer the number of states of each variable from the tables, consistently."""
+    if not isinstance(tables, Mapping):
+        raise TypeError("tables must map factor labels to arrays")
+    sizes: dict[str, int] = {}
+    for lab, t in tables.items():
+        f = parse_factor(lab)
+        shape = np.shape(t)
+        axes = f.vars + f.parents
+        if len(shape) != len(axes):
+            raise ValueError(
+                f"table for {lab} has {len(shape)} axes, expected {len(axes)} ({', '.join(axes)})"
+            )
+        for v, n in zip(axes, shape):
+            if sizes.setdefault(v, n) != n:
+                raise ValueError(
+                    f"variable {v!r} has {sizes[v]} states in one table and {n} in {lab}"
+                )
+    return sizes
+
+
+def _letters(variables: Iterable[str]) -> dict[str, str]:
+    vs = sorted(set(variables))
+    if len(vs) > 52:
+        raise ValueError("at most 52 variables")
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return {v: alphabet[i] for i, v in enumerate(vs)}
+
+
+def _base_table(
+    f: Factor, tables: Mapping[str, Any], sizes: Mapping[str, int]
+) -> np.ndarray:
+    if f.label not in tables:
+        raise ValueError(f"no table for factor {f.label}")
+    t = np.asarray(tables[f.label], dtype=np.float64)
+    if not np.all(np.isfinite(t)):
+        raise ValueError(f"table for {f.label} has non-finite entries")
+    if np.any(t < 0):
+        raise ValueError(f"table for {f.label} has negative entries")
+    totals = t.sum(axis=tuple(range(len(f.vars))))
+    worst = float(np.max(np.abs(totals - 1.0)))
+    if worst > NORMALISATION_ATOL:
+        raise ValueError(
+            f"table for {f.label} is not normalised over {', '.join(f.vars)} "
+            f"(off by {worst:.3g})"
+        )
+    return t
+
+
+def _factor_table(
+    f: Factor, tables: Mapping[str, Any], sizes: Mapping[str, int]
+) -> np.ndarray:
+    """Table of ``f`` with axes ``vars + parents``; merged factors are summed out."""
+    if not f.components:
+        return _base_table(f, tables, sizes)
+    comps = [(c, _factor_table(c, tables, sizes)) for c in f.components]
+    allv = [v for c, _ in comps for v in c.vars + c.parents]
+    L = _letters(allv)
+    subs = ",".join("".join(L[v] for v in c.vars + c.parents) for c, _ in comps)
+    out = "".join(L[v] for v in f.vars + f.parents)
+    return np.einsum(f"{subs}->{out}", *[t for _, t in comps])
+
+
+def _broadcast(t: np.ndarray, f: Factor, order: Sequence[str]) -> np.ndarray:
+    """Arrange a factor table on the axes ``order`` (missing axes of size 1)."""
+    axes = f.vars + f.parents
+    perm = sorted(range(len(axes)), key=lambda i: order.index(axes[i]))
+    t = np.transpose(t, perm)
+    shape = [
+        t.shape[[axes[i] for i in perm].index(v)] if v in axes else 1 for v in order
+    ]
+    return t.reshape(shape)
+
+
+def joint_table(
+    world: World, tables: Mapping[str, Any], *, sizes: Mapping[str, int] | None = None
+) -> np.ndarray:
+    """The joint probability table of ``world``, axes in sorted variable order."""
+    sizes = _sizes(tables) if sizes is None else sizes
+    order = sorted(world.variables)
+    L = _letters(order)
+    ops, subs = [], []
+    for f in world.factors:
+        ops.append(_factor_table(f, tables, sizes))
+        subs.append("".join(L[v] for v in f.vars + f.parents))
+    return np.einsum(",".join(subs) + "->" + "".join(L[v] for v in order), *ops)
+
+
+def joint_kl(P: World, Q: World, tables: Mapping[str, Any]) -> float:
+    """Brute-force :math:`I[P;Q]` on the full joint tables (nats)."""
+    _check_pair(P, Q)
+    p = joint_table(P, tables).ravel()
+    q = joint_table(Q, tables).ravel()
+    pos = p > 0
+    if np.any(pos & (q <= 0)):
+        return float("inf")
+    return float(np.sum(p[pos] * (np.log(p[pos]) - np.log(q[pos]))))
+
+
+def marginal_kl(
+    P: World, Q: World, tables: Mapping[str, Any], keep: Iterable[str]
+) -> float:
+    """Brute-force KL between the marginals of ``P`` and ``Q`` on ``keep``."""
+    _check_pair(P, Q)
+    keep = set(keep)
+    order = sorted(P.variables)
+    for v in keep - set(order):
+        raise ValueError(f"cannot keep {v!r}: it is not a variable of {P.name}")
+    axes = tuple(i for i, v in enumerate(order) if v not in keep)
+    p = joint_table(P, tables).sum(axis=axes).ravel()
+    q = joint_table(Q, tables).sum(axis=axes).ravel()
+    pos = p > 0
+    if np.any(pos & (q <= 0)):
+        return float("inf")
+    return float(np.sum(p[pos] * (np.log(p[pos]) - np.log(q[pos]))))
+
+
+def random_tables(
+    worlds: Sequence[World],
+    sizes: Mapping[str, int],
+    rng: np.random.Generator,
+    concentration: float = 1.0,
+) -> dict[str, np.ndarray]:
+    """A random conditional probability table for every factor of ``worlds``.
+
+    Each column (one setting of the parents) is a Dirichlet draw over the
+    joint states of the factor's variables; a factor shared by several worlds
+    gets one table. Merged factors (from :func:`marginalise`) get none: their
+    tables follow from their components.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator (np.random.default_rng(seed))")
+    if concentration <= 0:
+        raise ValueError(f"concentration must be positive, got {concentration}")
+    out: dict[str, np.ndarray] = {}
+    for w in worlds:
+        for f0 in w.factors:
+            for f in _base_factors(f0):
+                if f.label in out:
+                    continue
+                for v in f.vars + f.parents:
+                    if v not in sizes:
+                        raise ValueError(f"sizes has no entry for variable {v!r}")
+                    if not isinstance(sizes[v], int) or sizes[v] < 1:
+                        raise ValueError(f"sizes[{v!r}] must be a positive int")
+                nv = int(np.prod([sizes[v] for v in f.vars]))
+                npar = int(np.prod([sizes[v] for v in f.parents])) if f.parents else 1
+                draw = rng.dirichlet(np.full(nv, concentration), size=npar).T
+                out[f.label] = draw.reshape(
+                    [sizes[v] for v in f.vars] + [sizes[v] for v in f.parents]
+                )
+    return out
