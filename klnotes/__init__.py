@@ -12,13 +12,43 @@ Modules, each named by its concept:
 * :mod:`klnotes.symbolic` — symbolic distributions and KL; proofs with SymPy
 * :mod:`klnotes.checks` — the checks chapters assert results with
 * :mod:`klnotes.style` — the book's figure style
+
+and one module per topic, used by the chapter of the same subject:
+
+* :mod:`klnotes.evidence`, :mod:`klnotes.coding` — weight of evidence; Huffman codes
+* :mod:`klnotes.vae` — the linear-Gaussian and small nonlinear VAEs
+* :mod:`klnotes.diffusion` — variational diffusion losses and schedules
+* :mod:`klnotes.recipe`, :mod:`klnotes.graphs` — objectives from two worlds; drawing them
+* :mod:`klnotes.thermo` — work, heat and free energy from exact-kernel simulations
+* :mod:`klnotes.erasure` — the two-state model of bit erasure
+* :mod:`klnotes.measures` — point masses plus densities with exact weights
+
+Topic modules are reached as ``kn.<module>.<name>``; their main types and
+entry points are also re-exported here.
 """
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import checks, distributions, divergences, montecarlo, style, symbolic, units  # noqa: E402
+from . import (  # noqa: E402
+    checks,
+    coding,
+    diffusion,
+    distributions,
+    divergences,
+    erasure,
+    evidence,
+    graphs,
+    measures,
+    montecarlo,
+    recipe,
+    style,
+    symbolic,
+    thermo,
+    units,
+    vae,
+)
 from .checks import (  # noqa: E402
     BoundCheckFailed,
     CheckFailed,
@@ -33,16 +63,24 @@ from .checks import (  # noqa: E402
     check_symbolic,
     check_symbolic_sign,
 )
+from .coding import coding_excess, huffman_code  # noqa: E402
+from .diffusion import DiffusionLoss, Schedule, continuous_loss, discrete_loss  # noqa: E402
 from .distributions import conditional, marginal, random_distribution  # noqa: E402
 from .divergences import cross_entropy, entropy, gaussian_kl, kl  # noqa: E402
+from .erasure import erasure_exact, simulate_erasure  # noqa: E402
+from .evidence import bayes_update, weight_of_evidence  # noqa: E402
+from .graphs import draw_worlds  # noqa: E402
+from .measures import Measure  # noqa: E402
 from .montecarlo import (  # noqa: E402
     Estimate,
     kl_from_log_densities,
     kl_monte_carlo,
     mc_estimate,
 )
+from .recipe import World, bound, objective  # noqa: E402
 from .style import use_style  # noqa: E402
 from .symbolic import Proof, SymbolicProofError, prove_equal  # noqa: E402
+from .thermo import simulate_harmonic, simulate_metropolis  # noqa: E402
 from .units import (  # noqa: E402
     convert,
     db_to_odds,
@@ -97,4 +135,31 @@ __all__ = [
     "symbolic",
     "units",
     "use_style",
+    # topic modules and their main entry points
+    "DiffusionLoss",
+    "Measure",
+    "Schedule",
+    "World",
+    "bayes_update",
+    "bound",
+    "coding",
+    "coding_excess",
+    "continuous_loss",
+    "diffusion",
+    "discrete_loss",
+    "draw_worlds",
+    "erasure",
+    "erasure_exact",
+    "evidence",
+    "graphs",
+    "huffman_code",
+    "measures",
+    "objective",
+    "recipe",
+    "simulate_erasure",
+    "simulate_harmonic",
+    "simulate_metropolis",
+    "thermo",
+    "vae",
+    "weight_of_evidence",
 ]

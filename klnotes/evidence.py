@@ -175,8 +175,6 @@ def screening_posterior(
     return a / (a + b)
 
 
-
-
 @dataclass(frozen=True)
 class DecibanTable:
     """Rows of the dB ↔ odds ↔ probability correspondence."""

@@ -64,6 +64,11 @@ def test_chapter_page_shows_no_error(chapter):
         assert marker not in text, f"{chapter.stem}: page shows {marker!r}"
     # A glue key or a reference that did not resolve is left as literal markup.
     assert not re.search(r"\{(glue|eq|ref|cite|numref)(:text)?\}`", text), chapter.stem
+    # Math the parser did not recognise (e.g. broken by a line starting with "- ")
+    # shows its dollar signs in the prose.
+    prose = [p.get_text(" ") for p in soup.select("main p, main li") if not p.find_parent("pre")]
+    stray = [p[:120] for p in prose if "$" in p]
+    assert not stray, f"{chapter.stem}: unrendered math in {stray}"
 
 
 def test_mathjax_is_bundled_locally():
