@@ -263,33 +263,25 @@ def prove_equal(
     )
 
 
-def prove_nonnegative(expr: Any) -> Proof:
-    """Prove ``expr >= 0`` from SymPy's assumptions on its symbols, or raise."""
+def _prove_sign(expr: Any, assumption: str, relation: str) -> Proof:
     e = require_expr(expr, "expr")
     for name, f in (
         ("assumptions", lambda x: x),
         ("expand", sp.expand),
         ("factor", sp.factor),
     ):
-        candidate = f(e)
-        if candidate.is_nonnegative is True:
+        if getattr(f(e), assumption) is True:
             return Proof(name, e, sp.Integer(0))
     raise SymbolicProofError(
-        f"could not prove {sp.sstr(e)[:200]} >= 0 from the assumptions"
+        f"could not prove {sp.sstr(e)[:200]} {relation} 0 from the assumptions"
     )
+
+
+def prove_nonnegative(expr: Any) -> Proof:
+    """Prove ``expr >= 0`` from SymPy's assumptions on its symbols, or raise."""
+    return _prove_sign(expr, "is_nonnegative", ">=")
 
 
 def prove_positive(expr: Any) -> Proof:
     """Prove ``expr > 0`` from SymPy's assumptions on its symbols, or raise."""
-    e = require_expr(expr, "expr")
-    for name, f in (
-        ("assumptions", lambda x: x),
-        ("expand", sp.expand),
-        ("factor", sp.factor),
-    ):
-        candidate = f(e)
-        if candidate.is_positive is True:
-            return Proof(name, e, sp.Integer(0))
-    raise SymbolicProofError(
-        f"could not prove {sp.sstr(e)[:200]} > 0 from the assumptions"
-    )
+    return _prove_sign(expr, "is_positive", ">")

@@ -84,14 +84,20 @@ def _scheme(scheme: Any) -> str:
     return scheme
 
 
+def _protocol_vector(values: Any, name: str, what: str = "protocol with") -> np.ndarray:
+    """A finite 1-D float array with at least 2 entries (a protocol λ_0..λ_N, or work values)."""
+    v = np.asarray(as_float_array(values, name))
+    if v.ndim != 1 or v.size < 2:
+        raise ValueError(
+            f"{name} must be a 1-D {what} at least 2 entries, got shape {v.shape}"
+        )
+    require_finite(v, name)
+    return v
+
+
 def _protocol(stiffness: Any, centre: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate a harmonic protocol: 1-D, length N + 1 >= 2 (centre may be scalar)."""
-    k = np.asarray(as_float_array(stiffness, "stiffness"))
-    if k.ndim != 1 or k.size < 2:
-        raise ValueError(
-            "stiffness must be a 1-D protocol with at least 2 entries,"
-            f" got shape {k.shape}"
-        )
+    k = _protocol_vector(stiffness, "stiffness")
     require_positive(k, "stiffness")
     c = np.asarray(as_float_array(centre, "centre"))
     if c.ndim == 0:
@@ -106,13 +112,7 @@ def _protocol(stiffness: Any, centre: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _work(work: Any, name: str = "work") -> np.ndarray:
-    w = np.asarray(as_float_array(work, name))
-    if w.ndim != 1 or w.size < 2:
-        raise ValueError(
-            f"{name} must be a 1-D array of at least 2 work values, got shape {w.shape}"
-        )
-    require_finite(w, name)
-    return w
+    return _protocol_vector(work, name, "array of work values with")
 
 
 def _capacity(size: int) -> int:
@@ -480,13 +480,7 @@ def simulate_metropolis(
     """
     if not callable(energy):
         raise TypeError("energy must be a callable energy(x, lam)")
-    lam = np.asarray(as_float_array(lambdas, "lambdas"))
-    if lam.ndim != 1 or lam.size < 2:
-        raise ValueError(
-            "lambdas must be a 1-D protocol with at least 2 entries,"
-            f" got shape {lam.shape}"
-        )
-    require_finite(lam, "lambdas")
+    lam = _protocol_vector(lambdas, "lambdas")
     x = as_float_array(x0, "x0")
     if np.ndim(x) != 1 or np.size(x) < 2:
         raise ValueError(
