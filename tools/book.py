@@ -65,13 +65,17 @@ def chapters_in_toc(root: Path = ROOT) -> list[Path]:
 
 
 def helper_hash(root: Path = ROOT) -> str:
-    """SHA-256 over every file of klnotes/ plus pyproject.toml and constraints.txt."""
+    """SHA-256 over every file of klnotes/ (names and bytes), pyproject.toml and constraints.txt."""
     h = hashlib.sha256()
     for name in HASHED:
         path = root / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file())
+            if path.is_dir()
+            else [path]
+        )
         for f in files:
-            if f.exists() and "__pycache__" not in f.parts:
+            if f.exists() and "__pycache__" not in f.parts and f.suffix != ".pyc":
                 h.update(str(f.relative_to(root)).encode())
                 h.update(f.read_bytes())
     return h.hexdigest()

@@ -66,7 +66,11 @@ def test_chapter_page_shows_no_error(chapter):
     assert not re.search(r"\{(glue|eq|ref|cite|numref)(:text)?\}`", text), chapter.stem
     # Math the parser did not recognise (e.g. broken by a line starting with "- ")
     # shows its dollar signs in the prose.
-    prose = [p.get_text(" ") for p in soup.select("main p, main li") if not p.find_parent("pre")]
+    prose = [
+        p.get_text(" ")
+        for p in soup.select("main p, main li")
+        if not p.find_parent("pre")
+    ]
     stray = [p[:120] for p in prose if "$" in p]
     assert not stray, f"{chapter.stem}: unrendered math in {stray}"
 
