@@ -73,6 +73,7 @@ from .graphs import draw_worlds  # noqa: E402
 from .measures import Measure  # noqa: E402
 from .montecarlo import (  # noqa: E402
     Estimate,
+    count_estimate,
     kl_from_log_densities,
     kl_monte_carlo,
     mc_estimate,
@@ -110,6 +111,7 @@ __all__ = [
     "check_symbolic_sign",
     "checks",
     "conditional",
+    "count_estimate",
     "convert",
     "cross_entropy",
     "db_to_odds",

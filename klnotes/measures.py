@@ -38,7 +38,6 @@ Samples (NumPy or JAX, fixed seed) use float versions of the exact weights.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -48,7 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
-from .montecarlo import Estimate
+from .montecarlo import Estimate, count_estimate
 from .units import odds_to_db
 
 __all__ = [
@@ -62,7 +61,6 @@ __all__ = [
     "beta_kernel",
     "components",
     "continuous_part",
-    "count_estimate",
     "density",
     "density_expr",
     "discrete_part",
@@ -678,24 +676,3 @@ def mass_estimate(labels: Any, component: int) -> Estimate:
     if component < 0:
         raise ValueError(f"component must be a non-negative index, got {component}")
     return count_estimate(int(np.count_nonzero(arr == component)), int(arr.size))
-
-
-def count_estimate(count: int, n: int) -> Estimate:
-    r"""Monte Carlo estimate of a probability from ``count`` hits in ``n`` draws.
-
-    The :class:`~klnotes.montecarlo.Estimate` of the mean of ``n`` 0/1
-    indicators of which ``count`` are 1: :math:`\hat w = k/n` with standard
-    error :math:`\sqrt{k(n-k)/(n(n-1))}/\sqrt n` (sample standard deviation with
-    ``ddof=1``), exactly what ``mc_estimate`` returns for the indicator array.
-    Counts can be summed over chunks of draws, so a large sample never has to
-    be held in memory at once.
-    """
-    for value, name in ((count, "count"), (n, "n")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    k, n = int(count), int(n)
-    if n < 2:
-        raise ValueError(f"n must be at least 2 draws, got {n}")
-    if not 0 <= k <= n:
-        raise ValueError(f"count must lie in [0, n] = [0, {n}], got {k}")
-    return Estimate(mean=k / n, stderr=math.sqrt(k * (n - k) / (n * (n - 1)) / n), n=n)

@@ -107,3 +107,24 @@ def kl_monte_carlo(
         raise ValueError(f"n must be an int >= 2, got {n!r}")
     x = sample_p(key, n)
     return kl_from_log_densities(log_p(x), log_q(x), base=base)
+
+
+def count_estimate(count: int, n: int) -> Estimate:
+    r"""Monte Carlo estimate of a probability from ``count`` hits in ``n`` draws.
+
+    The :class:`~klnotes.montecarlo.Estimate` of the mean of ``n`` 0/1
+    indicators of which ``count`` are 1: :math:`\hat w = k/n` with standard
+    error :math:`\sqrt{k(n-k)/(n(n-1))}/\sqrt n` (sample standard deviation with
+    ``ddof=1``), exactly what ``mc_estimate`` returns for the indicator array.
+    Counts can be summed over chunks of draws, so a large sample never has to
+    be held in memory at once.
+    """
+    for value, name in ((count, "count"), (n, "n")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    k, n = int(count), int(n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2 draws, got {n}")
+    if not 0 <= k <= n:
+        raise ValueError(f"count must lie in [0, n] = [0, {n}], got {k}")
+    return Estimate(mean=k / n, stderr=math.sqrt(k * (n - k) / (n * (n - 1)) / n), n=n)

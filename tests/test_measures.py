@@ -335,13 +335,13 @@ def test_mass_estimate_fails_a_false_mass():
 
 def test_count_estimate_equals_mc_estimate_and_sums_over_chunks():
     hits = np.random.default_rng(2).random(5000) < 0.03
-    a = ms.count_estimate(int(hits.sum()), hits.size)
+    a = kn.count_estimate(int(hits.sum()), hits.size)
     b = kn.mc_estimate(hits.astype(float))
     assert a.mean == pytest.approx(b.mean, rel=1e-14)
     assert a.stderr == pytest.approx(b.stderr, rel=1e-12)
     assert a.n == b.n == 5000
     chunks = np.split(hits, 5)  # counts add up over chunks
-    assert ms.count_estimate(sum(int(c.sum()) for c in chunks), hits.size) == a
+    assert kn.count_estimate(sum(int(c.sum()) for c in chunks), hits.size) == a
 
 
 @pytest.mark.parametrize(
@@ -357,7 +357,7 @@ def test_count_estimate_equals_mc_estimate_and_sums_over_chunks():
 )
 def test_count_estimate_rejects(count, n, exc, text):
     with pytest.raises(exc, match=text):
-        ms.count_estimate(count, n)
+        kn.count_estimate(count, n)
 
 
 def test_count_estimate_fails_a_false_small_mass():
@@ -365,9 +365,9 @@ def test_count_estimate_fails_a_false_small_mass():
     rng = np.random.default_rng(4)
     n = 40_000_000
     hits = int(rng.binomial(n, 1 / 211))
-    est = ms.count_estimate(hits, n)
+    est = kn.count_estimate(hits, n)
     kn.check_mc("the true mass", est, 1 / 211)
     with pytest.raises(kn.MonteCarloCheckFailed, match="disagrees"):
         kn.check_mc("a 1.5% wrong mass", est, 1.015 / 211)
     with pytest.raises(kn.MonteCarloCheckFailed, match="too noisy"):
-        kn.check_mc("too few draws", ms.count_estimate(hits // 10, n // 10), 1 / 211)
+        kn.check_mc("too few draws", kn.count_estimate(hits // 10, n // 10), 1 / 211)
