@@ -247,14 +247,16 @@ def staircase_protocol(
     level (the quasi-static staircase); large ``n_steps`` approaches the
     linear ramp.
     """
+    if isinstance(eps_max, bool) or not isinstance(
+        eps_max, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"eps_max must be a real number, got {type(eps_max).__name__}")
     e = float(eps_max)
     if not math.isfinite(e):
         raise ValueError(f"eps_max must be finite, got {eps_max!r}")
-    if (
-        isinstance(n_steps, bool)
-        or not isinstance(n_steps, (int, np.integer))
-        or n_steps < 1
-    ):
+    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
+        raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
+    if n_steps < 1:
         raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
     t = _positive_scalar(tau, "tau", allow_inf=True)
     k = int(n_steps)

@@ -503,6 +503,11 @@ def simulate_metropolis(
         energy=energy,
         n_moves=n_moves,
     )
+    if not is_traced(w) and not bool(jnp.all(jnp.isfinite(w))):
+        raise ValueError(
+            "energy returned non-finite values along the annealing path"
+            " (the work is NaN or inf); check energy(x, lam)"
+        )
     acceptance = float(jnp.mean(n_acc)) / (n_moves * (lam.size - 1))
     return MetropolisSimulation(w, xf, acceptance)
 
@@ -532,6 +537,11 @@ def jarzynski_weights(work: Any, *, kT: float = 1.0) -> Estimate:
     """
     w = _work(work)
     kT = _positive_scalar(kT, "kT")
+    if np.max(-w / kT) > 700.0:
+        raise ValueError(
+            "work has values so negative that exp(-work/kT) overflows;"
+            " shift the work by a constant or use exponential_average"
+        )
     return mc_estimate(np.exp(-w / kT))
 
 

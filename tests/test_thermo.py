@@ -298,6 +298,12 @@ def test_other_bad_input():
         thermo.exponential_average([1.0])
     with pytest.raises(ValueError, match="non-finite"):
         thermo.jarzynski_weights([1.0, np.nan])
+    with pytest.raises(ValueError, match="overflows"):
+        thermo.jarzynski_weights([-1000.0, 1.0])
+    with pytest.raises(ValueError, match="non-finite values"):
+        thermo.simulate_metropolis(
+            KEY, lambda x, l: x * jnp.nan, [0.0, 1.0], np.zeros(4), step_size=1.0
+        )
     with pytest.raises(ValueError, match="blocks"):
         thermo.block_free_energies(np.zeros(10), 6)
     with pytest.raises(ValueError, match="relative_variance"):
