@@ -811,6 +811,8 @@ def gaussian_model_nll(
     r""":math:`-\log q(x)` of the T-step model with the optimal denoiser, at each point of 1-D ``x``."""
     x = np.asarray(as_float_array(x, "x"))
     require_finite(x, "x")
+    if x.ndim != 1:
+        raise ValueError(f"x must be a 1-D array of points, got shape {x.shape}")
     m, v = gaussian_model_marginal(mu, s, schedule, T, decoder)
     return 0.5 * np.log(2 * np.pi * v) + (x - m) ** 2 / (2 * v)
 
@@ -841,17 +843,37 @@ def ring_mixture_params(
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), float(scale)
 
 
+def _check_ring(means: Any, scale: Any) -> tuple[jax.Array, float]:
+    arr = as_float_array(means, "means")
+    require_finite(arr, "means")
+    if np.ndim(arr) != 2 or np.shape(arr)[0] < 1:
+        raise ValueError(
+            f"means must have shape (k, d) with k >= 1, got shape {np.shape(arr)}"
+        )
+    require_positive(scale, "scale")
+    return jnp.asarray(arr), float(scale)
+
+
 def ring_mixture_sample(key: jax.Array, n: int, means: Any, scale: float) -> jax.Array:
     """``n`` draws from the equal-weight mixture of N(means[j], scale² I)."""
+    _check_key(key)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    means, scale = _check_ring(means, scale)
     k_c, k_e = jax.random.split(key)
-    means = jnp.asarray(means)
     comp = jax.random.randint(k_c, (n,), 0, means.shape[0])
     return means[comp] + scale * jax.random.normal(k_e, (n, means.shape[1]))
 
 
 def ring_mixture_log_density(x: Any, means: Any, scale: float) -> jax.Array:
     """Exact log-density of the equal-weight mixture at the rows of ``x``."""
-    x, means = jnp.asarray(x), jnp.asarray(means)
+    means, scale = _check_ring(means, scale)
+    x = as_float_array(x, "x")
+    if np.ndim(x) != 2 or np.shape(x)[1] != means.shape[1]:
+        raise ValueError(
+            f"x must have shape (n, {means.shape[1]}) to match means, got shape {np.shape(x)}"
+        )
+    x = jnp.asarray(x)
     d = x.shape[-1]
     sq = jnp.sum((x[:, None, :] - means[None]) ** 2, axis=-1)
     comp = -0.5 * sq / scale**2 - 0.5 * d * jnp.log(2 * jnp.pi * scale**2)
@@ -880,6 +902,7 @@ def mlp_init(
 
 def mlp_denoiser(params: list, schedule: Schedule) -> Denoiser:
     r"""The denoiser of an MLP that predicts the noise: :math:`\hat x = (z - \sigma\hat\epsilon)/\alpha`."""
+    schedule = _require_schedule(schedule)
     g0, g1 = schedule.gamma_min, schedule.gamma_max
     n_freq = (params[0][0].shape[0] - params[-1][0].shape[1] - 1) // 2
 

@@ -344,6 +344,95 @@ def fit_linear_beta_vae(
     )
 
 
+def linear_vae_terms(
+    cov: Any, A: Any, B: Any, V: Any, w: float
+) -> tuple[jax.Array, jax.Array]:
+    r"""Distortion and rate of a ``d``-dimensional linear-Gaussian VAE (matrices, any covariance).
+
+    Data of covariance :math:`\Sigma` (``cov``, mean removed), encoder
+    :math:`z|x \sim \mathcal N(Ax, V)`, prior :math:`\mathcal N(0, I)`, decoder
+    :math:`x|z \sim \mathcal N(Bz, wI)`, all ``d x d``:
+
+    .. math::
+
+        D = \tfrac d2\log(2\pi w) + \frac{\operatorname{tr}\big[(I-BA)\Sigma(I-BA)^\top + BVB^\top\big]}{2w},
+        \qquad
+        R = \tfrac12\big[\operatorname{tr}V + \operatorname{tr}(A\Sigma A^\top) - d - \log\det V\big].
+
+    Traceable (no validation beyond shapes); used by :func:`fit_linear_vae_matrix`.
+    """
+    cov, A, B, V = (jnp.asarray(m) for m in (cov, A, B, V))
+    d = cov.shape[0]
+    for m, name in ((cov, "cov"), (A, "A"), (B, "B"), (V, "V")):
+        if m.shape != (d, d):
+            raise ValueError(f"{name} must have shape ({d}, {d}), got {m.shape}")
+    E = jnp.eye(d) - B @ A
+    distortion = 0.5 * d * (LOG_2PI + jnp.log(w)) + (
+        jnp.trace(E @ cov @ E.T) + jnp.trace(B @ V @ B.T)
+    ) / (2 * w)
+    rate = 0.5 * (
+        jnp.trace(V) + jnp.trace(A @ cov @ A.T) - d - jnp.linalg.slogdet(V)[1]
+    )
+    return distortion, rate
+
+
+def fit_linear_vae_matrix(
+    cov: Any,
+    w: float,
+    betas: Any,
+    key: jax.Array,
+    *,
+    n_starts: int = 8,
+    steps: int = 5000,
+    learning_rate: float = 0.01,
+) -> np.ndarray:
+    r"""Minimise :math:`D + \beta R` over *all* linear-Gaussian VAEs by gradient descent.
+
+    The encoder gain :math:`A`, the decoder gain :math:`B` and the encoder
+    covariance :math:`V = LL^\top` (Cholesky factor with log-diagonal) are
+    free ``d x d`` matrices (:func:`linear_vae_terms`). Every ``beta`` is run
+    from ``n_starts`` random starting points drawn with ``key``; steps in
+    :func:`jax.lax.scan`, starts and betas in :func:`jax.vmap`. Returns the final
+    objectives, shape ``(len(betas), n_starts)``: none can be below the
+    water-filling frontier of :func:`linear_gaussian_frontier`, and a global
+    minimiser attains it.
+    """
+    cov = np.asarray(_finite(cov, "cov"))
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
+    if not np.allclose(cov, cov.T) or np.min(np.linalg.eigvalsh(cov)) <= 0:
+        raise ValueError("cov must be symmetric positive-definite")
+    w = float(np.asarray(_positive(w, "w")))
+    betas = jnp.asarray(_positive(betas, "betas"))
+    if betas.ndim != 1:
+        raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
+    n_starts = _positive_int(n_starts, "n_starts")
+    steps = _positive_int(steps, "steps")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    d = cov.shape[0]
+    cov_j = jnp.asarray(cov)
+
+    def objective(theta: jax.Array, beta: jax.Array) -> jax.Array:
+        A, B, raw = theta[0], theta[1], theta[2]
+        L = jnp.tril(raw, -1) + jnp.diag(jnp.exp(jnp.diag(raw)))
+        dist, rate = linear_vae_terms(cov_j, A, B, L @ L.T, w)
+        return dist + beta * rate
+
+    grad = jax.grad(objective)
+
+    def run(theta0: jax.Array, beta: jax.Array) -> jax.Array:
+        def step(theta: jax.Array, _: None) -> tuple[jax.Array, None]:
+            return theta - learning_rate * grad(theta, beta), None
+
+        theta, _ = jax.lax.scan(step, theta0, None, length=steps)
+        return objective(theta, beta)
+
+    starts = 0.5 * jax.random.normal(key, (n_starts, 3, d, d))
+    per_beta = jax.vmap(run, in_axes=(0, None))
+    return np.asarray(jax.jit(jax.vmap(per_beta, in_axes=(None, 0)))(starts, betas))
+
+
 # ---------------------------------------------------------------------------
 # A 2-D Gaussian mixture with a quadrature entropy
 # ---------------------------------------------------------------------------
@@ -381,8 +470,19 @@ def gaussian_mixture(weights: Any, means: Any, scales: Any) -> GaussianMixture:
     return GaussianMixture(wts, mus, sc)
 
 
+def _require_mixture(mix: Any) -> GaussianMixture:
+    if not isinstance(mix, GaussianMixture):
+        raise TypeError(
+            f"mix must be a GaussianMixture (build it with gaussian_mixture), got {type(mix).__name__}"
+        )
+    return mix
+
+
 def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
     """:math:`\\log p(x)` for points ``x`` of shape ``(..., d)``."""
+    mix = _require_mixture(mix)
+    x = as_float_array(x, "x")
+    require_finite(x, "x")
     x = jnp.asarray(x)
     d = mix.means.shape[1]
     if x.shape[-1] != d:
@@ -395,6 +495,7 @@ def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
 
 def mixture_sample(mix: GaussianMixture, key: jax.Array, n: int) -> jax.Array:
     """``n`` draws from the mixture, shape ``(n, d)``."""
+    mix = _require_mixture(mix)
     n = _positive_int(n, "n")
     kc, kn = jax.random.split(key)
     comp = jax.random.choice(kc, len(mix.weights), (n,), p=jnp.asarray(mix.weights))
@@ -404,6 +505,7 @@ def mixture_sample(mix: GaussianMixture, key: jax.Array, n: int) -> jax.Array:
 
 def mixture_moments(mix: GaussianMixture) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the mixture (exact)."""
+    mix = _require_mixture(mix)
     mean = mix.weights @ mix.means
     centred = mix.means - mean
     d = mix.means.shape[1]
@@ -423,6 +525,7 @@ def mixture_entropy(
     rapidly decaying integrands the rule converges faster than any power of the
     grid spacing, so two grids that agree to many digits certify the value.
     """
+    mix = _require_mixture(mix)
     if mix.means.shape[1] != 2:
         raise ValueError(
             f"mixture_entropy needs a 2-D mixture, got dimension {mix.means.shape[1]}"
@@ -635,12 +738,14 @@ __all__ = [
     "beta_vae_objective",
     "beta_vae_optimum",
     "fit_linear_beta_vae",
+    "fit_linear_vae_matrix",
     "gaussian_mixture",
     "linear_gaussian_frontier",
     "linear_gaussian_mc",
     "linear_gaussian_posterior",
     "linear_gaussian_samples",
     "linear_gaussian_terms",
+    "linear_vae_terms",
     "mixture_entropy",
     "mixture_log_density",
     "mixture_moments",

@@ -400,3 +400,26 @@ def test_sample_bad_input():
         D.sample(jax.random.PRNGKey(0), 0, 1, LIN, lambda z, g: z, 5)
     with pytest.raises(TypeError):
         D.sample(0, 3, 1, LIN, lambda z, g: z, 5)
+
+
+def test_ring_and_model_bad_input():
+    means, scale = D.ring_mixture_params(4, 1.0, 0.2)
+    with pytest.raises(ValueError, match="n must"):
+        D.ring_mixture_sample(jax.random.PRNGKey(0), 0, means, scale)
+    with pytest.raises(TypeError, match="key"):
+        D.ring_mixture_sample(0, 5, means, scale)
+    with pytest.raises(ValueError, match="means"):
+        D.ring_mixture_sample(jax.random.PRNGKey(0), 5, np.ones(3), scale)
+    with pytest.raises(ValueError, match="scale"):
+        D.ring_mixture_sample(jax.random.PRNGKey(0), 5, means, -0.1)
+    with pytest.raises(ValueError, match="x must have shape"):
+        D.ring_mixture_log_density(np.ones((5, 3)), means, scale)
+    with pytest.raises(ValueError, match="means"):
+        D.ring_mixture_log_density(np.ones((5, 2)), np.array([[np.nan, 0.0]]), scale)
+    with pytest.raises(ValueError, match="1-D"):
+        D.gaussian_model_nll(np.ones((3, 1)), MU, S, LIN, 4)
+    with pytest.raises(TypeError, match="schedule"):
+        D.mlp_denoiser(D.mlp_init(jax.random.PRNGKey(0)), "linear")
+    x = D.ring_mixture_sample(jax.random.PRNGKey(1), 10, means, scale)
+    assert x.shape == (10, 2)
+    assert np.all(np.isfinite(np.asarray(D.ring_mixture_log_density(x, means, scale))))

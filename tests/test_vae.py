@@ -286,3 +286,77 @@ def test_other_bad_input():
         vae.vae_rate_distortion(
             vae.vae_init(jax.random.PRNGKey(0)), jax.random.PRNGKey(0), np.zeros(5), 0.1
         )
+
+
+def test_mixture_functions_reject_bad_input():
+    mix = vae.gaussian_mixture([1.0], [[0.0, 0.0]], [1.0])
+    with pytest.raises(ValueError, match="x"):
+        vae.mixture_log_density(mix, np.array([[0.0, np.nan]]))
+    with pytest.raises(TypeError, match="mix"):
+        vae.mixture_log_density(([1.0], [[0.0, 0.0]], [1.0]), np.zeros((1, 2)))
+    with pytest.raises(TypeError, match="mix"):
+        vae.mixture_sample(None, jax.random.PRNGKey(0), 3)
+    with pytest.raises(TypeError, match="mix"):
+        vae.mixture_entropy("mixture")
+    with pytest.raises(ValueError, match="n"):
+        vae.mixture_sample(mix, jax.random.PRNGKey(0), 0)
+
+
+def test_matrix_terms_reduce_to_scalar_and_diagonal_cases():
+    t = vae.linear_gaussian_terms(1.3, 0.4, -0.9, 0.6, 0.25)
+    D, R = vae.linear_vae_terms([[1.3]], [[0.4]], [[-0.9]], [[0.6]], 0.25)
+    np.testing.assert_allclose([D, R], [t.distortion, t.rate], rtol=1e-12)
+    # diagonal 2-D model = sum of two independent 1-D models
+    t1 = vae.linear_gaussian_terms(1.3, 0.4, -0.9, 0.6, 0.25)
+    t2 = vae.linear_gaussian_terms(0.2, -1.1, 0.3, 2.0, 0.25)
+    D, R = vae.linear_vae_terms(
+        np.diag([1.3, 0.2]),
+        np.diag([0.4, -1.1]),
+        np.diag([-0.9, 0.3]),
+        np.diag([0.6, 2.0]),
+        0.25,
+    )
+    np.testing.assert_allclose(
+        [D, R], [t1.distortion + t2.distortion, t1.rate + t2.rate], rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="B"):
+        vae.linear_vae_terms(np.eye(2), np.eye(2), np.eye(3), np.eye(2), 0.1)
+
+
+def test_matrix_linear_vae_mc():
+    # Monte Carlo check of the matrix closed forms on a rotated, correlated model
+    rng = np.random.default_rng(0)
+    cov = np.array([[1.0, 0.6], [0.6, 0.8]])
+    A, B = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    V = np.array([[0.5, 0.1], [0.1, 0.3]])
+    w = 0.4
+    n = 400_000
+    x = rng.multivariate_normal(np.zeros(2), cov, n)
+    z = x @ A.T + rng.multivariate_normal(np.zeros(2), V, n)
+    d = stats.multivariate_normal(np.zeros(2), w * np.eye(2))
+    dist = -d.logpdf(x - z @ B.T)
+    rate = stats.multivariate_normal(np.zeros(2), V).logpdf(
+        z - x @ A.T
+    ) - stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z)
+    D, R = vae.linear_vae_terms(cov, A, B, V, w)
+    kn.check_mc("matrix D", kn.mc_estimate(dist), float(D))
+    kn.check_mc("matrix R", kn.mc_estimate(rate), float(R))
+
+
+def test_matrix_descent_reaches_water_filling_frontier():
+    cov = np.array([[1.0, 0.3], [0.3, 0.4]])
+    betas = np.array([1.0, 6.0])
+    J = vae.fit_linear_vae_matrix(cov, 0.1, betas, jax.random.PRNGKey(1), n_starts=3)
+    R, D = vae.linear_gaussian_frontier(np.linalg.eigvalsh(cov), 0.1, betas)
+    assert J.shape == (2, 3)
+    np.testing.assert_allclose(
+        J, np.broadcast_to((D + betas * R)[:, None], J.shape), rtol=1e-8
+    )
+    with pytest.raises(ValueError, match="cov"):
+        vae.fit_linear_vae_matrix(
+            np.array([[1.0, 2.0], [2.0, 1.0]]), 0.1, [1.0], jax.random.PRNGKey(0)
+        )
+    with pytest.raises(ValueError, match="cov"):
+        vae.fit_linear_vae_matrix(np.ones(3), 0.1, [1.0], jax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match="n_starts"):
+        vae.fit_linear_vae_matrix(cov, 0.1, [1.0], jax.random.PRNGKey(0), n_starts=0)
