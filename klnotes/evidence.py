@@ -239,14 +239,15 @@ def log_beta_cdf(x: float, a: float, b: float, *, tol: float = 1e-17) -> float:
     on the side of the mean where it converges geometrically; on the other
     side :math:`I_x(a,b) = 1 - I_{1-x}(b,a)` is used via ``log1p``.
     """
-    for v, name in ((a, "a"), (b, "b")):
-        if not (
-            isinstance(v, (int, float, np.integer, np.floating))
-            and math.isfinite(v)
-            and v > 0
+    for v, name in ((x, "x"), (a, "a"), (b, "b")):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(
+            v, (int, float, np.integer, np.floating)
         ):
+            raise TypeError(f"{name} must be a real number, got {type(v).__name__}")
+    for v, name in ((a, "a"), (b, "b")):
+        if not (math.isfinite(v) and v > 0):
             raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    if not (isinstance(x, (int, float, np.integer, np.floating)) and math.isfinite(x)):
+    if not math.isfinite(x):
         raise ValueError(f"x must be a finite number, got {x!r}")
     a, b, x = float(a), float(b), float(x)
     if x <= 0:
@@ -306,6 +307,9 @@ def worked_magnitudes(
       for ``target_db`` on average;
     * binary MNIST: ``mnist_db_per_image`` times ``mnist_images``.
     """
+    _open_probability(p1, "p1")
+    _open_probability(p0, "p0")
+    mnist_db = float(_positive(mnist_db_per_image, "mnist_db_per_image"))
     per_head = float(bernoulli_kl(1.0, 0.5, unit="dB"))
     heads = observations_needed(float(prob_to_db(20.0 / 21.0)), per_head)
     log_tail = posterior_tail(boys, girls, 0.5)
@@ -318,9 +322,6 @@ def worked_magnitudes(
         laplace_total_evidence=binomial_evidence(boys, girls, p1, p0, unit="dB"),
         per_birth_kl=per_birth,
         births_for_13_db=observations_needed(target_db, per_birth),
-        mnist_total_evidence=float(mnist_db_per_image)
-        * _count(mnist_images, "mnist_images"),
-        mnist_per_image_bits=float(
-            from_nats(float(mnist_db_per_image) * math.log(10.0) / 10.0, "bits")
-        ),
+        mnist_total_evidence=mnist_db * _count(mnist_images, "mnist_images"),
+        mnist_per_image_bits=float(from_nats(mnist_db * math.log(10.0) / 10.0, "bits")),
     )

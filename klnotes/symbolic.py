@@ -207,8 +207,21 @@ def _log_linear(force: bool) -> Callable[[sp.Expr], sp.Expr]:
     return step
 
 
+def _sums(force: bool) -> Callable[[sp.Expr], sp.Expr]:
+    """Expand logs inside sums, pull factors free of the summation index out, merge sums."""
+    from sympy.simplify.simplify import sum_simplify
+
+    def step(d: sp.Expr) -> sp.Expr:
+        if not d.has(sp.Sum):
+            return d
+        return sum_simplify(sp.expand(sp.expand_log(d, force=force)))
+
+    return step
+
+
 def _ladder(force: bool) -> list[tuple[str, Callable[[sp.Expr], sp.Expr]]]:
     return [
+        ("sum_simplify", _sums(force)),
         ("expand", sp.expand),
         ("expand_log", lambda d: sp.expand(sp.expand_log(d, force=force))),
         ("cancel", sp.cancel),
@@ -225,7 +238,9 @@ def prove_equal(
 
     Works on ``d = lhs - rhs`` (elementwise for matrices). First a targeted
     log-linear reduction (``expand_log``, then ``cancel`` on the rational
-    coefficient of every logarithm); then, in turn, ``expand``,
+    coefficient of every logarithm); then, in turn, ``sum_simplify`` (for
+    unevaluated sums: logs expanded, index-free factors pulled out, sums over
+    the same range merged), ``expand``,
     ``expand_log``, ``cancel``, ``together``, ``expand_log`` again and
     ``simplify``, each applied only while ``d`` has at most ``max_ops``
     operations, so that a false claim fails quickly instead of exploding. Logs

@@ -195,6 +195,10 @@ def test_log_beta_cdf_limits_and_bad_input():
         ev.log_beta_cdf(0.5, 1.0, float("nan"))
     with pytest.raises(ValueError, match="x must"):
         ev.log_beta_cdf(float("inf"), 1.0, 2.0)
+    with pytest.raises(TypeError, match="x must be a real number"):
+        ev.log_beta_cdf("0.5", 1.0, 2.0)
+    with pytest.raises(TypeError, match="a must be a real number"):
+        ev.log_beta_cdf(0.5, True, 2.0)
 
 
 def test_laplace_tail_independent_quadrature():
@@ -238,6 +242,17 @@ def test_worked_magnitudes_hit_the_post_targets():
     assert wm.births_for_13_db == pytest.approx(15_000, rel=0.01)
     assert wm.mnist_total_evidence == pytest.approx(13.0, rel=1e-12)
     assert wm.mnist_per_image_bits == pytest.approx(0.0004, abs=0.5e-4)
+
+
+def test_worked_magnitudes_bad_input():
+    with pytest.raises(ValueError, match="mnist_db_per_image"):
+        ev.worked_magnitudes(mnist_db_per_image=-0.0013)
+    with pytest.raises(TypeError, match="mnist_db_per_image"):
+        ev.worked_magnitudes(mnist_db_per_image="0.0013")
+    with pytest.raises(TypeError, match="mnist_images"):
+        ev.worked_magnitudes(mnist_images=1e4)
+    with pytest.raises(ValueError, match="p1"):
+        ev.worked_magnitudes(p1=1.5)
 
 
 def test_worked_magnitudes_would_catch_a_wrong_claim():

@@ -365,3 +365,21 @@ def test_sign_proof_uses_expand_or_factor():
 def test_positive_symbols():
     a, b = S.positive_symbols("a b")
     assert a.is_positive and b.is_positive
+
+
+def test_prove_equal_handles_unevaluated_sums_of_symbolic_length():
+    """The chain rule with n, m symbolic: sums over indexed symbols are merged, not sampled."""
+    n, m = sp.symbols("n m", integer=True, positive=True)
+    i, j = sp.symbols("i j", integer=True, positive=True)
+    p, q = sp.IndexedBase("p", positive=True), sp.IndexedBase("q", positive=True)
+    p_i, q_i = sp.Sum(p[i, j], (j, 1, m)), sp.Sum(q[i, j], (j, 1, m))
+    joint = sp.Sum(p[i, j] * sp.log(p[i, j] / q[i, j]), (j, 1, m), (i, 1, n))
+    marginal = sp.Sum(p_i * sp.log(p_i / q_i), (i, 1, n))
+    ratio = (p[i, j] / p_i) / (q[i, j] / q_i)
+    conditional = sp.Sum(
+        p_i * sp.Sum(p[i, j] / p_i * sp.log(ratio), (j, 1, m)), (i, 1, n)
+    )
+    prove_equal(joint, marginal + conditional)
+    wrong = sp.Sum(q_i * sp.Sum(p[i, j] / p_i * sp.log(ratio), (j, 1, m)), (i, 1, n))
+    with pytest.raises(SymbolicProofError):
+        prove_equal(joint, marginal + wrong)
