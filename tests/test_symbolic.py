@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 
 import numpy as np
@@ -311,17 +310,19 @@ def test_identity_beyond_max_ops_raises():
         prove_equal(sp.sin(r) ** 2 + sp.cos(r) ** 2, 1, max_ops=1)
 
 
-def test_false_identity_on_large_expression_fails_quickly():
+def test_false_identity_on_large_expression_fails_without_blanket_rewrites():
+    """A false claim on a big expression is refused by the size guard, not by
+    running expand/simplify on it (which is what would make it slow)."""
     P, Q = S.discrete_joint("p", 3, 3), S.discrete_joint("q", 3, 3)
     lhs = S.kl(P, Q)
     # wrong: marginal over y combined with the conditional given x
     rhs = S.kl(S.marginal(P, 1), S.marginal(Q, 1)) + S.expected_conditional_kl(P, Q)
-    t0 = time.perf_counter()
-    with pytest.raises(SymbolicProofError):
+    with pytest.raises(SymbolicProofError, match="max_ops"):
         prove_equal(lhs, rhs)
-    with pytest.raises(SymbolicProofError):
+    with pytest.raises(
+        SymbolicProofError, match="residual after all rewrites: -1/1000000"
+    ):
         prove_equal(lhs, lhs + sp.Rational(1, 10**6))
-    assert time.perf_counter() - t0 < 10.0
 
 
 # ---------------------------------------------------------------------------
