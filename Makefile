@@ -47,6 +47,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(PY) -m ruff check --fix $(LINTED)
 	$(PY) -m ruff format $(LINTED)
+	@# chapters: format the code cells in place, leaving the Markdown untouched
+	for f in book/*.md; do head -n 2 "$$f" | grep -q '^jupytext:' || continue; \
+		$(VENV)/bin/jupytext --quiet --pipe "$(VENV)/bin/ruff format {}" "$$f"; \
+		sed -i '/^    jupytext_version: /d' "$$f"; done
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[lab]"
