@@ -8,6 +8,7 @@ cannot be inspected for their values; only their shapes and dtypes are checked.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -104,3 +105,60 @@ def require_positive(x: Any, name: str) -> None:
     require_finite(x, name)
     if np.any(np.asarray(x) <= 0):
         raise ValueError(f"{name} must be positive, got min {np.min(x):.3g}")
+
+
+def real_scalar(x: Any, name: str, *, allow_inf: bool = False) -> float:
+    """A real number as a float (finite unless ``allow_inf``); bools are rejected."""
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    v = float(x)
+    if math.isnan(v) or (math.isinf(v) and not allow_inf):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    return v
+
+
+def positive_scalar(x: Any, name: str, *, allow_inf: bool = False) -> float:
+    """A real number > 0 as a float (finite unless ``allow_inf``); bools are rejected."""
+    v = real_scalar(x, name, allow_inf=allow_inf)
+    if v <= 0:
+        raise ValueError(f"{name} must be positive, got {v!r}")
+    return v
+
+
+def whole_number(x: Any, name: str, minimum: int = 0) -> int:
+    """An int (Python or NumPy, not bool) that is at least ``minimum``."""
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__} {x!r}")
+    if int(x) < minimum:
+        what = "a non-negative int" if minimum == 0 else f"an int >= {minimum}"
+        raise ValueError(f"{name} must be {what}, got {x}")
+    return int(x)
+
+
+def positive_array(x: Any, name: str) -> Any:
+    """``x`` as a float array whose entries are all finite and > 0."""
+    arr = as_float_array(x, name)
+    require_positive(arr, name)
+    return arr
+
+
+def finite_array(x: Any, name: str) -> Any:
+    """``x`` as a float array whose entries are all finite."""
+    arr = as_float_array(x, name)
+    require_finite(arr, name)
+    return arr
+
+
+def probability_array(p: Any, name: str, *, open_interval: bool = False) -> Any:
+    """``p`` as a float array of probabilities in [0, 1] (or (0, 1) if ``open_interval``)."""
+    arr = finite_array(p, name)
+    if is_traced(arr):
+        return arr
+    a = np.asarray(arr)
+    bad = (a <= 0) | (a >= 1) if open_interval else (a < 0) | (a > 1)
+    if np.any(bad):
+        where = "strictly between 0 and 1" if open_interval else "in [0, 1]"
+        raise ValueError(
+            f"{name} must lie {where}, got values in [{a.min():.3g}, {a.max():.3g}]"
+        )
+    return arr

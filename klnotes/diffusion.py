@@ -45,7 +45,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._validate import as_float_array, is_traced, require_finite, require_positive
+from ._validate import (
+    as_float_array,
+    finite_array,
+    is_traced,
+    positive_scalar,
+    real_scalar,
+    require_finite,
+    require_positive,
+    whole_number,
+)
 from .montecarlo import Estimate, mc_estimate
 
 Denoiser = Callable[[jax.Array, jax.Array], jax.Array]
@@ -175,9 +184,7 @@ def _require_schedule(schedule: Any) -> Schedule:
 
 
 def _require_steps(T: Any) -> int:
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be a positive int (number of steps), got {T!r}")
-    return int(T)
+    return whole_number(T, "T", 1)
 
 
 def step_gammas(schedule: Schedule, T: int) -> tuple[np.ndarray, np.ndarray]:
@@ -220,12 +227,7 @@ class DiffusionLoss:
     dim: int
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.dim, bool)
-            or not isinstance(self.dim, (int, np.integer))
-            or self.dim < 1
-        ):
-            raise ValueError(f"dim must be a positive int, got {self.dim!r}")
+        whole_number(self.dim, "dim", 1)
         object.__setattr__(self, "dim", int(self.dim))
         shapes = set()
         for name in TERMS[:3]:
@@ -560,9 +562,7 @@ def sample(
     schedule = _require_schedule(schedule)
     _check_callable(denoiser, "denoiser")
     T = _require_steps(T)
-    for v, name in ((n, "n"), (dim, "dim")):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    n, dim = whole_number(n, "n", 1), whole_number(dim, "dim", 1)
     decoder = rescaled_decoder(schedule) if decoder is None else decoder
 
     @jax.jit
@@ -592,16 +592,7 @@ def sample(
 
 
 def _check_gaussian(mu: Any, s: Any) -> tuple[float, float]:
-    for v, name in ((mu, "mu"), (s, "s")):
-        if isinstance(v, bool) or not isinstance(
-            v, (int, float, np.floating, np.integer)
-        ):
-            raise TypeError(f"{name} must be a real number, got {type(v).__name__}")
-        if not math.isfinite(float(v)):
-            raise ValueError(f"{name} must be finite, got {v!r}")
-    if not float(s) > 0:
-        raise ValueError(f"s (the data standard deviation) must be positive, got {s!r}")
-    return float(mu), float(s)
+    return real_scalar(mu, "mu"), positive_scalar(s, "s (the data standard deviation)")
 
 
 def gaussian_optimal_denoiser(mu: float, s: float) -> Denoiser:
@@ -644,8 +635,7 @@ def gaussian_optimal_decoder(mu: float, s: float, schedule: Schedule) -> Decoder
 def gaussian_mmse(s: float, snr: Any) -> jax.Array:
     r""":math:`\langle (x - \hat x)^2 \rangle = s^2 / (1 + \mathrm{SNR}\, s^2)` for the optimal denoiser."""
     _, s = _check_gaussian(0.0, s)
-    snr = as_float_array(snr, "snr")
-    require_finite(snr, "snr")
+    snr = finite_array(snr, "snr")
     if not is_traced(snr) and np.any(np.asarray(snr) < 0):
         raise ValueError("snr must be non-negative")
     return s**2 / (1.0 + snr * s**2)
@@ -749,8 +739,7 @@ def gaussian_bound_pointwise(
     mu, s = _check_gaussian(mu, s)
     schedule = _require_schedule(schedule)
     T = _require_steps(T)
-    x = np.asarray(as_float_array(x, "x"))
-    require_finite(x, "x")
+    x = np.asarray(finite_array(x, "x"))
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D array of points, got shape {x.shape}")
     gs, gt = step_gammas(schedule, T)
@@ -809,8 +798,7 @@ def gaussian_model_nll(
     x: Any, mu: float, s: float, schedule: Schedule, T: int, decoder: str = "rescaled"
 ) -> np.ndarray:
     r""":math:`-\log q(x)` of the T-step model with the optimal denoiser, at each point of 1-D ``x``."""
-    x = np.asarray(as_float_array(x, "x"))
-    require_finite(x, "x")
+    x = np.asarray(finite_array(x, "x"))
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D array of points, got shape {x.shape}")
     m, v = gaussian_model_marginal(mu, s, schedule, T, decoder)
@@ -835,8 +823,7 @@ def ring_mixture_params(
     k: int = 8, radius: float = 1.0, scale: float = 0.1
 ) -> tuple[np.ndarray, float]:
     """Means (k, 2) of a ring of k equal-weight isotropic Gaussians, and their std."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    k = whole_number(k, "k", 1)
     require_positive(radius, "radius")
     require_positive(scale, "scale")
     angles = 2 * np.pi * np.arange(k) / k
@@ -844,8 +831,7 @@ def ring_mixture_params(
 
 
 def _check_ring(means: Any, scale: Any) -> tuple[jax.Array, float]:
-    arr = as_float_array(means, "means")
-    require_finite(arr, "means")
+    arr = finite_array(means, "means")
     if np.ndim(arr) != 2 or np.shape(arr)[0] < 1:
         raise ValueError(
             f"means must have shape (k, d) with k >= 1, got shape {np.shape(arr)}"
@@ -857,8 +843,7 @@ def _check_ring(means: Any, scale: Any) -> tuple[jax.Array, float]:
 def ring_mixture_sample(key: jax.Array, n: int, means: Any, scale: float) -> jax.Array:
     """``n`` draws from the equal-weight mixture of N(means[j], scale² I)."""
     _check_key(key)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = whole_number(n, "n", 1)
     means, scale = _check_ring(means, scale)
     k_c, k_e = jax.random.split(key)
     comp = jax.random.randint(k_c, (n,), 0, means.shape[0])
@@ -958,8 +943,7 @@ def train_denoiser(
         (hidden, "hidden"),
         (depth, "depth"),
     ):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
+        whole_number(v, name, 1)
     require_positive(learning_rate, "learning_rate")
     k_init, k_train = jax.random.split(key)
     params = mlp_init(k_init, dim, hidden, depth)

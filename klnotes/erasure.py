@@ -54,7 +54,15 @@ import numpy as np
 import scipy.constants as const
 import scipy.special as ssp
 
-from ._validate import as_float_array, require_finite
+from ._validate import (
+    as_float_array,
+    finite_array,
+    positive_scalar,
+    probability_array,
+    real_scalar,
+    require_finite,
+    whole_number,
+)
 
 __all__ = [
     "ErasureResult",
@@ -76,27 +84,6 @@ __all__ = [
 # --------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------
-
-
-def _positive_scalar(x: Any, name: str, *, allow_inf: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    v = float(x)
-    if math.isnan(v) or (math.isinf(v) and not allow_inf):
-        raise ValueError(f"{name} must be finite, got {v!r}")
-    if v <= 0:
-        raise ValueError(f"{name} must be positive, got {v!r}")
-    return v
-
-
-def _probability_array(p: Any, name: str) -> np.ndarray:
-    arr = np.asarray(as_float_array(p, name), dtype=np.float64)
-    require_finite(arr, name)
-    if np.any((arr < 0) | (arr > 1)):
-        raise ValueError(
-            f"{name} must lie in [0, 1], got values in [{arr.min():.3g}, {arr.max():.3g}]"
-        )
-    return arr
 
 
 def _levels(levels: Any) -> np.ndarray:
@@ -132,9 +119,8 @@ def _dwell(dwell: Any, n_levels: int) -> np.ndarray:
 
 def equilibrium_p1(eps: Any, *, beta: float = 1.0) -> np.ndarray:
     r"""Boltzmann occupation of the upper state, :math:`\pi_1 = 1/(1 + e^{\beta\varepsilon})`."""
-    b = _positive_scalar(beta, "beta")
-    e = np.asarray(as_float_array(eps, "eps"), dtype=np.float64)
-    require_finite(e, "eps")
+    b = positive_scalar(beta, "beta")
+    e = np.asarray(finite_array(eps, "eps"), dtype=np.float64)
     return ssp.expit(-b * e)
 
 
@@ -146,7 +132,7 @@ def glauber_rates(
     :math:`k_{0\to1} = \Gamma/(1 + e^{\beta\varepsilon})` and
     :math:`k_{1\to0} = \Gamma/(1 + e^{-\beta\varepsilon})`.
     """
-    g = _positive_scalar(gamma, "gamma")
+    g = positive_scalar(gamma, "gamma")
     p = equilibrium_p1(eps, beta=beta)
     b = float(beta)
     e = np.asarray(eps, dtype=np.float64)
@@ -155,7 +141,7 @@ def glauber_rates(
 
 def binary_entropy(p: Any) -> np.ndarray:
     r"""Binary entropy :math:`h(p) = -p \log p - (1-p) \log(1-p)` in nats, :math:`h(0) = h(1) = 0`."""
-    arr = _probability_array(p, "p")
+    arr = probability_array(p, "p")
     return -(ssp.xlogy(arr, arr) + ssp.xlogy(1.0 - arr, 1.0 - arr))
 
 
@@ -179,9 +165,8 @@ def reversible_erasure_heat(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
 
     in the energy unit of ``eps_max``.
     """
-    b = _positive_scalar(beta, "beta")
-    e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
-    require_finite(e, "eps_max")
+    b = positive_scalar(beta, "beta")
+    e = np.asarray(finite_array(eps_max, "eps_max"), dtype=np.float64)
     x = b * e
     return (math.log(2.0) - np.logaddexp(0.0, -x) - x * ssp.expit(-x)) / b
 
@@ -197,8 +182,8 @@ def slow_driving_coefficient(
 
     (nats × time); the excess heat is :math:`B/(\beta\tau)`.
     """
-    g = _positive_scalar(gamma, "gamma")
-    b = _positive_scalar(beta, "beta")
+    g = positive_scalar(gamma, "gamma")
+    b = positive_scalar(beta, "beta")
     e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
     return b * e / g * (0.5 - equilibrium_p1(e, beta=b))
 
@@ -209,7 +194,7 @@ def staircase_coefficient(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
     .. math:: C = \frac{\beta\varepsilon_{\max}}{2}\Big(\tfrac12 - \pi_1(\varepsilon_{\max})\Big)
               \approx \frac{\beta\varepsilon_{\max}}{4}.
     """
-    b = _positive_scalar(beta, "beta")
+    b = positive_scalar(beta, "beta")
     e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
     return b * e / 2 * (0.5 - equilibrium_p1(e, beta=b))
 
@@ -223,13 +208,12 @@ def landauer_energy(
     both are exact in the 2019 SI, so every CODATA adjustment since 2018 gives
     the same value.
     """
-    t = np.asarray(as_float_array(temperature, "temperature"), dtype=np.float64)
-    require_finite(t, "temperature")
+    t = np.asarray(finite_array(temperature, "temperature"), dtype=np.float64)
     if np.any(t <= 0):
         raise ValueError(
             f"temperature must be positive (kelvin), got min {t.min():.3g}"
         )
-    _positive_scalar(bits, "bits")
+    positive_scalar(bits, "bits")
     joules = const.k * t * math.log(2.0) * float(bits)
     if unit == "J":
         return joules
@@ -247,19 +231,9 @@ def staircase_protocol(
     level (the quasi-static staircase); large ``n_steps`` approaches the
     linear ramp.
     """
-    if isinstance(eps_max, bool) or not isinstance(
-        eps_max, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"eps_max must be a real number, got {type(eps_max).__name__}")
-    e = float(eps_max)
-    if not math.isfinite(e):
-        raise ValueError(f"eps_max must be finite, got {eps_max!r}")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
-        raise TypeError(f"n_steps must be an int, got {type(n_steps).__name__}")
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
-    t = _positive_scalar(tau, "tau", allow_inf=True)
-    k = int(n_steps)
+    e = real_scalar(eps_max, "eps_max")
+    k = whole_number(n_steps, "n_steps", 1)
+    t = positive_scalar(tau, "tau", allow_inf=True)
     return e * np.arange(1, k + 1) / k, np.full(k, t / k)
 
 
@@ -339,9 +313,9 @@ def erasure_exact(
     frozen reset to :math:`\varepsilon = 0`, so :math:`W + Q = 0`. Vectorised
     over the batch: one ``lax.scan`` over the levels.
     """
-    b = _positive_scalar(beta, "beta")
-    g = _positive_scalar(gamma, "gamma")
-    p0 = float(_probability_array(p1_initial, "p1_initial"))
+    b = positive_scalar(beta, "beta")
+    g = positive_scalar(gamma, "gamma")
+    p0 = float(probability_array(p1_initial, "p1_initial"))
     eps = _levels(levels)
     dt = _dwell(dwell, eps.size)
     pi = equilibrium_p1(eps, beta=b)
@@ -435,17 +409,10 @@ def simulate_erasure(
     """
     if not isinstance(key, jax.Array):
         raise TypeError(f"key must be a JAX PRNG key, got {type(key).__name__}")
-    if isinstance(n_trajectories, bool) or not isinstance(
-        n_trajectories, (int, np.integer)
-    ):
-        raise TypeError(
-            f"n_trajectories must be an int, got {type(n_trajectories).__name__}"
-        )
-    if n_trajectories < 2:
-        raise ValueError(f"n_trajectories must be at least 2, got {n_trajectories}")
-    b = _positive_scalar(beta, "beta")
-    g = _positive_scalar(gamma, "gamma")
-    p0 = float(_probability_array(p1_initial, "p1_initial"))
+    n_trajectories = whole_number(n_trajectories, "n_trajectories", 2)
+    b = positive_scalar(beta, "beta")
+    g = positive_scalar(gamma, "gamma")
+    p0 = float(probability_array(p1_initial, "p1_initial"))
     eps = _levels(levels)
     dt = _dwell(dwell, eps.size)
     if dt.ndim != 1:

@@ -34,38 +34,19 @@ from typing import Any
 import numpy as np
 import scipy.special as ssp
 
-from ._validate import as_float_array, require_finite
+from ._validate import (
+    as_float_array,
+    finite_array,
+    positive_array,
+    probability_array,
+    require_finite,
+    whole_number,
+)
 from .units import db_to_odds, db_to_prob, from_nats, prob_to_db, unit_name
 
 #: Laplace's counts of christenings in Paris, 1745-1770 (as quoted in the post).
 LAPLACE_BOYS = 251_527
 LAPLACE_GIRLS = 241_945
-
-
-def _positive(x: Any, name: str) -> np.ndarray:
-    arr = np.asarray(as_float_array(x, name))
-    require_finite(arr, name)
-    if np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive, got min {arr.min():.3g}")
-    return arr
-
-
-def _open_probability(x: Any, name: str) -> np.ndarray:
-    arr = np.asarray(as_float_array(x, name))
-    require_finite(arr, name)
-    if np.any((arr <= 0) | (arr >= 1)):
-        raise ValueError(
-            f"{name} must lie strictly between 0 and 1, got values in [{arr.min():.3g}, {arr.max():.3g}]"
-        )
-    return arr
-
-
-def _count(n: Any, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{name} must be an int count, got {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"{name} must be a non-negative count, got {n}")
-    return int(n)
 
 
 def weight_of_evidence(p_x: Any, q_x: Any, *, unit: str = "dB") -> Any:
@@ -74,8 +55,8 @@ def weight_of_evidence(p_x: Any, q_x: Any, *, unit: str = "dB") -> Any:
     ``p_x`` and ``q_x`` are the probabilities (or densities) the two hypotheses
     give the observed outcome; both must be positive and finite.
     """
-    p = _positive(p_x, "p_x")
-    q = _positive(q_x, "q_x")
+    p = positive_array(p_x, "p_x")
+    q = positive_array(q_x, "q_x")
     return from_nats(np.log(p) - np.log(q), unit)
 
 
@@ -84,11 +65,10 @@ def bernoulli_kl(p: Any, q: Any, *, unit: str = "dB") -> Any:
 
     ``p`` may be 0 or 1 (with :math:`0 \log 0 = 0`); ``q`` must lie strictly in (0, 1).
     """
-    pa = np.asarray(as_float_array(p, "p"))
-    require_finite(pa, "p")
+    pa = np.asarray(finite_array(p, "p"))
     if np.any((pa < 0) | (pa > 1)):
         raise ValueError("p must lie in [0, 1]")
-    qa = _open_probability(q, "q")
+    qa = probability_array(q, "q", open_interval=True)
     nats = (
         ssp.xlogy(pa, pa)
         - ssp.xlogy(pa, qa)
@@ -109,18 +89,18 @@ def binomial_evidence(
     :math:`10\,[k \log_{10}(p_1/p_0) + (n-k)\log_{10}((1-p_1)/(1-p_0))]`: the
     factor 10 belongs to the unit, not to the counts.
     """
-    k = _count(successes, "successes")
-    m = _count(failures, "failures")
-    a = float(_open_probability(p1, "p1"))
-    b = float(_open_probability(p0, "p0"))
+    k = whole_number(successes, "successes")
+    m = whole_number(failures, "failures")
+    a = float(probability_array(p1, "p1", open_interval=True))
+    b = float(probability_array(p0, "p0", open_interval=True))
     nats = k * (math.log(a) - math.log(b)) + m * (math.log1p(-a) - math.log1p(-b))
     return float(from_nats(nats, unit))
 
 
 def observations_needed(target: float, per_observation: float) -> int:
     """Smallest ``n`` with ``n * per_observation >= target`` (both in the same unit, both > 0)."""
-    t = float(_positive(target, "target"))
-    w = float(_positive(per_observation, "per_observation"))
+    t = float(positive_array(target, "target"))
+    w = float(positive_array(per_observation, "per_observation"))
     n = math.ceil(t / w)
     # guard against the ratio landing a rounding error above an integer
     return n - 1 if (n - 1) * w >= t else n
@@ -147,7 +127,7 @@ def bayes_update(
     summed log-odds, :math:`\sigma(\text{prior log-odds} + w)`.
     """
     u = unit_name(unit)
-    p = float(_open_probability(prior, "prior"))
+    p = float(probability_array(prior, "prior", open_interval=True))
     w = float(weight_of_evidence(likelihood_h, likelihood_alt, unit=u))
     prior_lo = float(from_nats(math.log(p) - math.log1p(-p), u))
     post_lo = prior_lo + w
@@ -166,9 +146,9 @@ def screening_posterior(
     :math:`\pi s / (\pi s + (1-\pi)(1-c))` and a negative one
     :math:`\pi (1-s) / (\pi (1-s) + (1-\pi) c)`.
     """
-    pi = float(_open_probability(prior, "prior"))
-    s = float(_open_probability(sensitivity, "sensitivity"))
-    c = float(_open_probability(specificity, "specificity"))
+    pi = float(probability_array(prior, "prior", open_interval=True))
+    s = float(probability_array(sensitivity, "sensitivity", open_interval=True))
+    c = float(probability_array(specificity, "specificity", open_interval=True))
     if not isinstance(positive, bool):
         raise TypeError("positive must be a bool")
     a, b = (pi * s, (1 - pi) * (1 - c)) if positive else (pi * (1 - s), (1 - pi) * c)
@@ -267,9 +247,9 @@ def posterior_tail(successes: int, failures: int, threshold: float = 0.5) -> flo
     :math:`\mathrm{Beta}(k + 1, m + 1)` (Laplace), so this is
     :math:`\log I_t(k+1, m+1)` from :func:`log_beta_cdf`. Returns the natural log.
     """
-    k = _count(successes, "successes")
-    m = _count(failures, "failures")
-    t = float(_open_probability(threshold, "threshold"))
+    k = whole_number(successes, "successes")
+    m = whole_number(failures, "failures")
+    t = float(probability_array(threshold, "threshold", open_interval=True))
     return log_beta_cdf(t, k + 1, m + 1)
 
 
@@ -307,9 +287,9 @@ def worked_magnitudes(
       for ``target_db`` on average;
     * binary MNIST: ``mnist_db_per_image`` times ``mnist_images``.
     """
-    _open_probability(p1, "p1")
-    _open_probability(p0, "p0")
-    mnist_db = float(_positive(mnist_db_per_image, "mnist_db_per_image"))
+    probability_array(p1, "p1", open_interval=True)
+    probability_array(p0, "p0", open_interval=True)
+    mnist_db = float(positive_array(mnist_db_per_image, "mnist_db_per_image"))
     per_head = float(bernoulli_kl(1.0, 0.5, unit="dB"))
     heads = observations_needed(float(prob_to_db(20.0 / 21.0)), per_head)
     log_tail = posterior_tail(boys, girls, 0.5)
@@ -322,6 +302,6 @@ def worked_magnitudes(
         laplace_total_evidence=binomial_evidence(boys, girls, p1, p0, unit="dB"),
         per_birth_kl=per_birth,
         births_for_13_db=observations_needed(target_db, per_birth),
-        mnist_total_evidence=mnist_db * _count(mnist_images, "mnist_images"),
+        mnist_total_evidence=mnist_db * whole_number(mnist_images, "mnist_images"),
         mnist_per_image_bits=float(from_nats(mnist_db * math.log(10.0) / 10.0, "bits")),
     )

@@ -47,6 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
+from ._validate import whole_number
 from .montecarlo import Estimate, count_estimate
 from .units import odds_to_db
 
@@ -129,16 +130,6 @@ def _rational(x: Any, name: str) -> sp.Rational:
             f"{name} must be rational (an int, Fraction or sympy.Rational), got {v}"
         )
     return v
-
-
-def _count(x: Any, name: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(
-            f"{name} must be a non-negative int, got {type(x).__name__} {x!r}"
-        )
-    if x < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {x}")
-    return int(x)
 
 
 def _clean(x: sp.Expr) -> sp.Expr:
@@ -419,7 +410,7 @@ def multiply_likelihood(m: Measure, heads: int, tails: int) -> Measure:
     Atoms get weight :math:`w\,x^h (1-x)^t` (those with zero likelihood vanish);
     kernels get exponents :math:`a + h`, :math:`b + t`.
     """
-    h, t = _count(heads, "heads"), _count(tails, "tails")
+    h, t = whole_number(heads, "heads"), whole_number(tails, "tails")
     _measure(m, "m")
     return Measure(
         tuple(
@@ -437,7 +428,7 @@ def divide_likelihood(m: Measure, heads: int, tails: int) -> Measure:
     could produce that posterior), or if a kernel exponent drops to ``<= -1``
     (the result would have infinite mass: no proper prior exists).
     """
-    h, t = _count(heads, "heads"), _count(tails, "tails")
+    h, t = whole_number(heads, "heads"), whole_number(tails, "tails")
     _measure(m, "m")
     atoms = []
     for a in m.atoms:
@@ -470,7 +461,7 @@ def marginal_likelihood(
     probability of the count; with ``False``, of one particular sequence.
     """
     _require_normalised(_measure(prior, "prior"), "prior")
-    h, t = _count(heads, "heads"), _count(tails, "tails")
+    h, t = whole_number(heads, "heads"), whole_number(tails, "tails")
     coef = sp.binomial(h + t, h) if binomial else sp.Integer(1)
     return _clean(coef * total_mass(multiply_likelihood(prior, h, t)))
 
@@ -508,7 +499,7 @@ def implied_prior(imaginary_posterior: Measure, heads: int, tails: int) -> Measu
 def moment(m: Measure, k: int) -> sp.Expr:
     r"""Exact :math:`\int \theta^k\,d\mu` for a normalised ``m``."""
     _require_normalised(_measure(m, "m"), "m")
-    return total_mass(multiply_likelihood(m, _count(k, "k"), 0))
+    return total_mass(multiply_likelihood(m, whole_number(k, "k"), 0))
 
 
 def mean(m: Measure) -> sp.Expr:
@@ -528,7 +519,7 @@ def predictive_pmf(m: Measure, n: int) -> tuple[sp.Expr, ...]:
     ``m``: the prior predictive, or the posterior predictive if ``m`` is a
     posterior.
     """
-    n = _count(n, "n")
+    n = whole_number(n, "n")
     return tuple(marginal_likelihood(m, k, n - k) for k in range(n + 1))
 
 
@@ -620,9 +611,7 @@ def sample(
     too, as ``(theta, labels)``. Deterministic for a fixed seed or key.
     """
     _require_normalised(_measure(m, "m"), "m")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    n = int(n)
+    n = whole_number(n, "n", 1)
     probs = np.array([float(c[2]) for c in components(m)], dtype=np.float64)
     inner_cdf = np.cumsum(probs / probs.sum())[:-1]  # label = #{cdf_k <= u}
     n_atoms = len(m.atoms)
@@ -669,10 +658,5 @@ def mass_estimate(labels: Any, component: int) -> Estimate:
         raise TypeError(
             f"labels must be integer component indices, got dtype {arr.dtype}"
         )
-    if isinstance(component, bool) or not isinstance(component, (int, np.integer)):
-        raise TypeError(
-            f"component must be an int index, got {type(component).__name__}"
-        )
-    if component < 0:
-        raise ValueError(f"component must be a non-negative index, got {component}")
+    component = whole_number(component, "component")
     return count_estimate(int(np.count_nonzero(arr == component)), int(arr.size))

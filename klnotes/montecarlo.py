@@ -21,7 +21,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from ._validate import as_float_array, require_finite, require_same_shape
+from ._validate import as_float_array, require_finite, require_same_shape, whole_number
 from .units import from_nats
 
 
@@ -119,10 +119,7 @@ def count_estimate(count: int, n: int) -> Estimate:
     Counts can be summed over chunks of draws, so a large sample never has to
     be held in memory at once.
     """
-    for value, name in ((count, "count"), (n, "n")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    k, n = int(count), int(n)
+    k, n = whole_number(count, "count"), whole_number(n, "n")
     if n < 2:
         raise ValueError(f"n must be at least 2 draws, got {n}")
     if not 0 <= k <= n:

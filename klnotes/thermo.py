@@ -52,30 +52,22 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.special import logsumexp
 
-from ._validate import as_float_array, is_traced, require_finite, require_positive
+from ._validate import (
+    as_float_array,
+    is_traced,
+    positive_array,
+    positive_scalar,
+    real_scalar,
+    require_finite,
+    require_positive,
+    whole_number,
+)
 from .montecarlo import Estimate, mc_estimate
 
 SCHEMES = ("exact", "euler")
 
 # ---------------------------------------------------------------------------
 # validation helpers
-
-
-def _positive_scalar(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    v = float(x)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be positive and finite, got {x!r}")
-    return v
-
-
-def _count(x: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
-    if int(x) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    return int(x)
 
 
 def _scheme(scheme: Any) -> str:
@@ -140,9 +132,8 @@ def harmonic_energy(x: Any, stiffness: Any, centre: Any) -> Any:
 
 def harmonic_free_energy(stiffness: Any, *, kT: float = 1.0) -> np.ndarray:
     r"""Free energy of a harmonic trap, :math:`F = -k_BT \log\sqrt{2\pi k_BT/k}`."""
-    kT = _positive_scalar(kT, "kT")
-    k = np.asarray(as_float_array(stiffness, "stiffness"))
-    require_positive(k, "stiffness")
+    kT = positive_scalar(kT, "kT")
+    k = np.asarray(positive_array(stiffness, "stiffness"))
     return -kT * 0.5 * np.log(2 * np.pi * kT / k)
 
 
@@ -239,10 +230,10 @@ def simulate_harmonic(
     protocol reversed.
     """
     k, c = _protocol(stiffness, centre)
-    n_traj = _count(n_traj, "n_traj", 2)
-    dt = _positive_scalar(dt, "dt")
-    kT = _positive_scalar(kT, "kT")
-    gamma = _positive_scalar(gamma, "gamma")
+    n_traj = whole_number(n_traj, "n_traj", 2)
+    dt = positive_scalar(dt, "dt")
+    kT = positive_scalar(kT, "kT")
+    gamma = positive_scalar(gamma, "gamma")
     scheme = _scheme(scheme)
     if scheme == "euler":
         _euler_stable(k, dt, gamma)
@@ -298,9 +289,9 @@ def harmonic_path_log_ratio(
     ``path`` has shape ``(N + 1, n)``. Equals :math:`\beta(W - \Delta F)`.
     """
     k, c = _protocol(stiffness, centre)
-    dt = _positive_scalar(dt, "dt")
-    kT = _positive_scalar(kT, "kT")
-    gamma = _positive_scalar(gamma, "gamma")
+    dt = positive_scalar(dt, "dt")
+    kT = positive_scalar(kT, "kT")
+    gamma = positive_scalar(gamma, "gamma")
     x = np.asarray(as_float_array(path, "path"))
     if x.ndim != 2 or x.shape[0] != k.size:
         raise ValueError(
@@ -364,9 +355,9 @@ def _message(
 
 def _message_args(stiffness, centre, dt, kT, gamma, scheme):
     k, c = _protocol(stiffness, centre)
-    dt = _positive_scalar(dt, "dt")
-    kT = _positive_scalar(kT, "kT")
-    gamma = _positive_scalar(gamma, "gamma")
+    dt = positive_scalar(dt, "dt")
+    kT = positive_scalar(kT, "kT")
+    gamma = positive_scalar(gamma, "gamma")
     scheme = _scheme(scheme)
     if scheme == "euler":
         _euler_stable(k, dt, gamma)
@@ -392,8 +383,7 @@ def harmonic_log_moment(
     with :math:`k_1/k_0 \le 1/2`). For ``scheme="exact"`` and ``s = 1`` this
     is :math:`-\beta\Delta F` whatever ``dt``; for ``"euler"`` it is not.
     """
-    if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s):
-        raise TypeError(f"s must be a finite real number, got {s!r}")
+    s = real_scalar(s, "s")
     k, c, dt, kT, gamma, scheme = _message_args(
         stiffness, centre, dt, kT, gamma, scheme
     )
@@ -489,9 +479,9 @@ def simulate_metropolis(
         )
     if not is_traced(x):
         require_finite(x, "x0")
-    step_size = _positive_scalar(step_size, "step_size")
-    kT = _positive_scalar(kT, "kT")
-    n_moves = _count(n_moves, "n_moves", 1)
+    step_size = positive_scalar(step_size, "step_size")
+    kT = positive_scalar(kT, "kT")
+    n_moves = whole_number(n_moves, "n_moves", 1)
     padded = np.pad(lam, (0, _capacity(lam.size) - lam.size), mode="edge")
     xf, w, n_acc = _metropolis_loop(
         key,
@@ -526,7 +516,7 @@ def exponential_average(work: Any, *, kT: float = 1.0) -> float:
     :func:`jarzynski_weights`).
     """
     w = _work(work)
-    kT = _positive_scalar(kT, "kT")
+    kT = positive_scalar(kT, "kT")
     return float(-kT * (logsumexp(-w / kT) - math.log(w.size)))
 
 
@@ -536,7 +526,7 @@ def jarzynski_weights(work: Any, *, kT: float = 1.0) -> Estimate:
     The :class:`~klnotes.montecarlo.Estimate` carries its standard error.
     """
     w = _work(work)
-    kT = _positive_scalar(kT, "kT")
+    kT = positive_scalar(kT, "kT")
     if np.max(-w / kT) > 700.0:
         raise ValueError(
             "work has values so negative that exp(-work/kT) overflows;"
@@ -551,8 +541,8 @@ def block_free_energies(work: Any, n: int, *, kT: float = 1.0) -> np.ndarray:
     Returns ``len(work) // n`` values (a remainder is dropped).
     """
     w = _work(work)
-    n = _count(n, "n", 1)
-    kT = _positive_scalar(kT, "kT")
+    n = whole_number(n, "n", 1)
+    kT = positive_scalar(kT, "kT")
     m = w.size // n
     if m < 2:
         raise ValueError(f"need at least 2 blocks of n={n}, got {w.size} work values")
@@ -582,9 +572,9 @@ def exponential_estimator_moments(
     valid for :math:`n \gg \rho + 1`. For Gaussian work,
     :math:`\rho = e^{\beta^2\sigma_W^2} - 1 = e^{2\beta W_{\rm dis}} - 1`.
     """
-    rho = _positive_scalar(relative_variance, "relative_variance")
-    n = _count(n, "n", 1)
-    kT = _positive_scalar(kT, "kT")
+    rho = positive_scalar(relative_variance, "relative_variance")
+    n = whole_number(n, "n", 1)
+    kT = positive_scalar(kT, "kT")
     return kT * rho / (2 * n), kT**2 * rho / n
 
 
@@ -604,7 +594,7 @@ def bidirectional_bounds(
     """
     wf = _work(work_forward, "work_forward")
     wr = _work(work_reverse, "work_reverse")
-    kT = _positive_scalar(kT, "kT")
+    kT = positive_scalar(kT, "kT")
     return mc_estimate(-wf / kT), mc_estimate(wr / kT)
 
 
@@ -645,9 +635,9 @@ def crooks_fit(
     """
     wf = _work(work_forward, "work_forward")
     wr = -_work(work_reverse, "work_reverse")
-    bins = _count(bins, "bins", 3)
-    kT = _positive_scalar(kT, "kT")
-    min_count = _count(min_count, "min_count", 1)
+    bins = whole_number(bins, "bins", 3)
+    kT = positive_scalar(kT, "kT")
+    min_count = whole_number(min_count, "min_count", 1)
     edges = np.linspace(min(wf.min(), wr.min()), max(wf.max(), wr.max()), bins + 1)
     nf, _ = np.histogram(wf, edges)
     nr, _ = np.histogram(wr, edges)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import as_float_array, require_finite
+from ._validate import as_float_array, probability_array
 
 Unit = Literal["nats", "bits", "dB"]
 
@@ -74,20 +74,9 @@ def from_nats(value: Any, unit: str) -> Any:
     return _amount(value) * PER_NAT[unit_name(unit)]
 
 
-def _probability(p: Any, name: str) -> np.ndarray:
-    arr = as_float_array(p, name)
-    require_finite(arr, name)
-    a = np.asarray(arr)
-    if np.any((a < 0) | (a > 1)):
-        raise ValueError(
-            f"{name} must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]"
-        )
-    return arr
-
-
 def prob_to_odds(p: Any) -> Any:
     """Odds ``p / (1 - p)`` of a probability (``inf`` at ``p = 1``)."""
-    arr = _probability(p, "p")
+    arr = probability_array(p, "p")
     with np.errstate(divide="ignore"):
         return arr / (1.0 - arr)
 
@@ -103,7 +92,7 @@ def odds_to_prob(odds: Any) -> Any:
 
 def prob_to_db(p: Any) -> Any:
     """Log-odds of a probability in decibans: ``10 log10(p / (1 - p))``."""
-    arr = _probability(p, "p")
+    arr = probability_array(p, "p")
     with np.errstate(divide="ignore"):
         return 10.0 * (np.log10(arr) - np.log10(1.0 - arr))
 

@@ -43,7 +43,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._validate import as_float_array, is_traced, require_finite, require_positive
+from ._validate import (
+    finite_array,
+    is_traced,
+    positive_array,
+    whole_number,
+)
 from .montecarlo import Estimate, mc_estimate
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -51,24 +56,6 @@ LOG_2PI = math.log(2.0 * math.pi)
 # ---------------------------------------------------------------------------
 # Validation helpers
 # ---------------------------------------------------------------------------
-
-
-def _positive(x: Any, name: str) -> Any:
-    arr = as_float_array(x, name)
-    require_positive(arr, name)
-    return arr
-
-
-def _finite(x: Any, name: str) -> Any:
-    arr = as_float_array(x, name)
-    require_finite(arr, name)
-    return arr
-
-
-def _positive_int(n: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
 
 
 # ---------------------------------------------------------------------------
@@ -140,11 +127,11 @@ def linear_gaussian_terms(
     :math:`q(z|x) = \mathcal N\big(bx/(b^2+w),\, w/(b^2+w)\big)`.
     ``s2``, ``v`` and ``w`` are variances and must be positive.
     """
-    s2 = _positive(s2, "s2")
-    v = _positive(v, "v")
-    w = _positive(w, "w")
-    a = _finite(a, "a")
-    b = _finite(b, "b")
+    s2 = positive_array(s2, "s2")
+    v = positive_array(v, "v")
+    w = positive_array(w, "w")
+    a = finite_array(a, "a")
+    b = finite_array(b, "b")
     return _lg_terms(s2, a, b, v, w)
 
 
@@ -154,14 +141,14 @@ def linear_gaussian_posterior(b: Any, w: Any) -> tuple[Any, Any]:
     With prior :math:`\mathcal N(0,1)` and decoder :math:`\mathcal N(bz, w)`,
     :math:`g = b/(b^2+w)` and :math:`u = w/(b^2+w)`.
     """
-    b = _finite(b, "b")
-    w = _positive(w, "w")
+    b = finite_array(b, "b")
+    w = positive_array(w, "w")
     return b / (b**2 + w), w / (b**2 + w)
 
 
 def beta_vae_objective(s2: Any, a: Any, b: Any, v: Any, w: Any, beta: Any) -> Any:
     r"""The :math:`\beta`-VAE objective :math:`J = D + \beta R` of the linear-Gaussian VAE."""
-    beta = _positive(beta, "beta")
+    beta = positive_array(beta, "beta")
     t = linear_gaussian_terms(s2, a, b, v, w)
     return t.distortion + beta * t.rate
 
@@ -187,9 +174,9 @@ def beta_vae_optimum(s2: Any, w: Any, beta: Any) -> BetaVAEOptimum:
     Otherwise the posterior collapses: :math:`a = b = 0`, :math:`v = 1`,
     :math:`R = 0` and :math:`D = \tfrac12\log(2\pi w) + s^2/(2w)`.
     """
-    s2 = _positive(s2, "s2")
-    w = _positive(w, "w")
-    beta = _positive(beta, "beta")
+    s2 = positive_array(s2, "s2")
+    w = positive_array(w, "w")
+    beta = positive_array(beta, "beta")
     xp = jnp if any(isinstance(t, jax.Array) for t in (s2, w, beta)) else np
     active = beta * w < s2
     b2 = xp.where(active, s2 - beta * w, 0.0)
@@ -207,7 +194,7 @@ def beta_vae_gap(beta: Any) -> Any:
     Valid while the posterior has not collapsed (:math:`\beta w < s^2`); it is
     independent of :math:`s^2` and :math:`w`, and zero only at :math:`\beta = 1`.
     """
-    beta = _positive(beta, "beta")
+    beta = positive_array(beta, "beta")
     xp = jnp if isinstance(beta, jax.Array) else np
     return 0.5 * (beta - 1 - xp.log(beta))
 
@@ -224,11 +211,11 @@ def linear_gaussian_frontier(eigenvalues: Any, w: Any, beta: Any) -> tuple[Any, 
     so this is the frontier of linear-Gaussian VAEs on *any* data with that
     covariance.
     """
-    eig = np.asarray(_positive(eigenvalues, "eigenvalues"))
+    eig = np.asarray(positive_array(eigenvalues, "eigenvalues"))
     if eig.ndim != 1:
         raise ValueError(f"eigenvalues must be 1-D, got shape {eig.shape}")
-    w = float(np.asarray(_positive(w, "w")))
-    beta = np.asarray(_positive(beta, "beta"))[..., None]
+    w = float(np.asarray(positive_array(w, "w")))
+    beta = np.asarray(positive_array(beta, "beta"))[..., None]
     opt = beta_vae_optimum(eig, w, beta)
     return np.sum(opt.rate, axis=-1), np.sum(opt.distortion, axis=-1)
 
@@ -251,7 +238,7 @@ def linear_gaussian_samples(
     returns :math:`(-\log q(x|z),\ \log p(z|x) - \log q(z))`, whose means are
     :math:`D` and :math:`R`.
     """
-    n = _positive_int(n, "n", 2)
+    n = whole_number(n, "n", 2)
     linear_gaussian_terms(s2, a, b, v, w)  # validates the parameters
     kx, kz = jax.random.split(key)
     x = jnp.sqrt(s2) * jax.random.normal(kx, (n,))
@@ -297,11 +284,11 @@ def fit_linear_beta_vae(
     it is learned too (starting from ``init[3]``). ``init`` is ``(a, b, v, w)``
     and must not be the collapsed saddle ``a = b = 0``.
     """
-    s2 = float(np.asarray(_positive(s2, "s2")))
-    betas = jnp.asarray(_positive(betas, "betas"))
+    s2 = float(np.asarray(positive_array(s2, "s2")))
+    betas = jnp.asarray(positive_array(betas, "betas"))
     if betas.ndim != 1:
         raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
-    steps = _positive_int(steps, "steps")
+    steps = whole_number(steps, "steps", 1)
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     a0, b0, v0, w0 = (float(t) for t in init)
@@ -309,11 +296,11 @@ def fit_linear_beta_vae(
         raise ValueError(
             "init must not have a = b = 0: that is a stationary point (the collapsed saddle)"
         )
-    _positive(v0, "init v")
-    _positive(w0, "init w")
+    positive_array(v0, "init v")
+    positive_array(w0, "init w")
     free_w = w is None
     if not free_w:
-        w0 = float(np.asarray(_positive(w, "w")))
+        w0 = float(np.asarray(positive_array(w, "w")))
 
     def objective(theta: jax.Array, beta: jax.Array) -> jax.Array:
         a, b, logv, logw = theta
@@ -397,17 +384,17 @@ def fit_linear_vae_matrix(
     water-filling frontier of :func:`linear_gaussian_frontier`, and a global
     minimiser attains it.
     """
-    cov = np.asarray(_finite(cov, "cov"))
+    cov = np.asarray(finite_array(cov, "cov"))
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
     if not np.allclose(cov, cov.T) or np.min(np.linalg.eigvalsh(cov)) <= 0:
         raise ValueError("cov must be symmetric positive-definite")
-    w = float(np.asarray(_positive(w, "w")))
-    betas = jnp.asarray(_positive(betas, "betas"))
+    w = float(np.asarray(positive_array(w, "w")))
+    betas = jnp.asarray(positive_array(betas, "betas"))
     if betas.ndim != 1:
         raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
-    n_starts = _positive_int(n_starts, "n_starts")
-    steps = _positive_int(steps, "steps")
+    n_starts = whole_number(n_starts, "n_starts", 1)
+    steps = whole_number(steps, "steps", 1)
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     d = cov.shape[0]
@@ -452,9 +439,9 @@ class GaussianMixture(NamedTuple):
 
 def gaussian_mixture(weights: Any, means: Any, scales: Any) -> GaussianMixture:
     """A validated :class:`GaussianMixture` (weights normalised, scales positive)."""
-    wts = np.asarray(_finite(weights, "weights"))
-    mus = np.asarray(_finite(means, "means"))
-    sc = np.asarray(_positive(scales, "scales"))
+    wts = np.asarray(finite_array(weights, "weights"))
+    mus = np.asarray(finite_array(means, "means"))
+    sc = np.asarray(positive_array(scales, "scales"))
     if wts.ndim != 1 or wts.size == 0:
         raise ValueError(
             f"weights must be a non-empty 1-D array, got shape {wts.shape}"
@@ -481,9 +468,7 @@ def _require_mixture(mix: Any) -> GaussianMixture:
 def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
     """:math:`\\log p(x)` for points ``x`` of shape ``(..., d)``."""
     mix = _require_mixture(mix)
-    x = as_float_array(x, "x")
-    require_finite(x, "x")
-    x = jnp.asarray(x)
+    x = jnp.asarray(finite_array(x, "x"))
     d = mix.means.shape[1]
     if x.shape[-1] != d:
         raise ValueError(f"x must have last axis {d}, got shape {x.shape}")
@@ -496,7 +481,7 @@ def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
 def mixture_sample(mix: GaussianMixture, key: jax.Array, n: int) -> jax.Array:
     """``n`` draws from the mixture, shape ``(n, d)``."""
     mix = _require_mixture(mix)
-    n = _positive_int(n, "n")
+    n = whole_number(n, "n", 1)
     kc, kn = jax.random.split(key)
     comp = jax.random.choice(kc, len(mix.weights), (n,), p=jnp.asarray(mix.weights))
     noise = jax.random.normal(kn, (n, mix.means.shape[1]))
@@ -530,7 +515,7 @@ def mixture_entropy(
         raise ValueError(
             f"mixture_entropy needs a 2-D mixture, got dimension {mix.means.shape[1]}"
         )
-    n_grid = _positive_int(n_grid, "n_grid", 3)
+    n_grid = whole_number(n_grid, "n_grid", 3)
     centre = mix.means.mean(axis=0)
     if half_width is None:
         half_width = float(np.max(np.abs(mix.means - centre)) + 12 * np.max(mix.scales))
@@ -578,7 +563,7 @@ def vae_init(
     :math:`q(x|z) = \\mathcal N(f(z), w I)`.
     """
     x_dim, z_dim, hidden = (
-        _positive_int(t, n)
+        whole_number(t, n, 1)
         for t, n in ((x_dim, "x_dim"), (z_dim, "z_dim"), (hidden, "hidden"))
     )
     ke, kd = jax.random.split(key)
@@ -638,12 +623,12 @@ def train_vaes(
     parameters (every leaf with a leading beta axis) and the loss per step and
     beta, shape ``(steps, n_betas)``.
     """
-    betas = jnp.asarray(_positive(betas, "betas"))
+    betas = jnp.asarray(positive_array(betas, "betas"))
     if betas.ndim != 1:
         raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
-    w = float(np.asarray(_positive(w, "w")))
-    steps = _positive_int(steps, "steps")
-    batch = _positive_int(batch, "batch", 2)
+    w = float(np.asarray(positive_array(w, "w")))
+    steps = whole_number(steps, "steps", 1)
+    batch = whole_number(batch, "batch", 2)
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     k_init, k_train = jax.random.split(key)
@@ -699,10 +684,10 @@ def vae_rate_distortion(
     of :math:`D + R` comes from the per-example sums, so it accounts for the
     correlation between the two estimates.
     """
-    x = jnp.asarray(_finite(x, "x"))
+    x = jnp.asarray(finite_array(x, "x"))
     if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"x must have shape (n, d) with n >= 2, got {x.shape}")
-    w = float(np.asarray(_positive(w, "w")))
+    w = float(np.asarray(positive_array(w, "w")))
     d, r = jax.jit(jax.vmap(lambda p: vae_terms(p, key, x, w)))(params)
     d, r = np.asarray(d), np.asarray(r)
     return (

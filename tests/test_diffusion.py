@@ -329,9 +329,11 @@ def test_loss_bad_input(kwargs, exc):
         D.continuous_loss(args["x"], args["schedule"], args["denoiser"], args["key"])
 
 
-@pytest.mark.parametrize("T", [0, -3, 2.5, True])
-def test_discrete_loss_bad_steps(T):
-    with pytest.raises(ValueError, match="T must be"):
+@pytest.mark.parametrize(
+    "T, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError)]
+)
+def test_discrete_loss_bad_steps(T, exc):
+    with pytest.raises(exc, match="T must be"):
         D.discrete_loss_mc(
             np.ones((4, 1)), LIN, lambda z, g: z, jax.random.PRNGKey(0), T
         )

@@ -348,7 +348,7 @@ def test_count_estimate_equals_mc_estimate_and_sums_over_chunks():
     "count, n, exc, text",
     [
         (3, 1, ValueError, "at least 2"),
-        (-1, 10, ValueError, r"\[0, n\]"),
+        (-1, 10, ValueError, "count must be a non-negative int"),
         (11, 10, ValueError, r"\[0, n\]"),
         (1.0, 10, TypeError, "count must be an int"),
         (1, "10", TypeError, "n must be an int"),
