@@ -66,7 +66,14 @@ from .checks import (  # noqa: E402
 from .coding import coding_excess, huffman_code  # noqa: E402
 from .diffusion import DiffusionLoss, Schedule, continuous_loss, discrete_loss  # noqa: E402
 from .distributions import conditional, marginal, random_distribution  # noqa: E402
-from .divergences import cross_entropy, entropy, gaussian_kl, kl  # noqa: E402
+from .divergences import (  # noqa: E402
+    bernoulli_kl,
+    binary_entropy,
+    cross_entropy,
+    entropy,
+    gaussian_kl,
+    kl,
+)
 from .erasure import erasure_exact, simulate_erasure  # noqa: E402
 from .evidence import bayes_update, weight_of_evidence  # noqa: E402
 from .graphs import draw_worlds  # noqa: E402
@@ -104,6 +111,8 @@ __all__ = [
     "Proof",
     "SymbolicCheckFailed",
     "SymbolicProofError",
+    "bernoulli_kl",
+    "binary_entropy",
     "check_bound",
     "check_close",
     "check_mc",

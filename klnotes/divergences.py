@@ -30,6 +30,7 @@ from ._validate import (
     as_float_array,
     is_jax,
     is_traced,
+    probability_array,
     require_distribution,
     require_finite,
     require_same_shape,
@@ -79,6 +80,34 @@ def kl(p: Any, q: Any, *, base: str = "nats") -> Any:
     xp = jnp if use_jax else np
     terms = _xlogy(p, p, use_jax) - _xlogy(p, q, use_jax)
     return from_nats(xp.sum(terms, axis=-1), base)
+
+
+def _two_point(p: Any, use_jax: bool) -> Any:
+    xp = jnp if use_jax else np
+    return xp.stack([p, 1.0 - p], axis=-1)
+
+
+def binary_entropy(p: Any, *, base: str = "nats") -> Any:
+    r"""Entropy of a coin with bias ``p``: :math:`h(p) = -p\log p - (1-p)\log(1-p)`.
+
+    Elementwise over ``p`` (probabilities in [0, 1]); :math:`h(0) = h(1) = 0`.
+    It is :func:`entropy` of the two-point distribution :math:`(p, 1-p)`.
+    """
+    use_jax = is_jax(p)
+    return entropy(_two_point(probability_array(p, "p"), use_jax), base=base)
+
+
+def bernoulli_kl(p: Any, q: Any, *, base: str = "nats") -> Any:
+    r""":math:`I[\mathrm{Bern}(p); \mathrm{Bern}(q)] = p\log\frac{p}{q} + (1-p)\log\frac{1-p}{1-q}`.
+
+    Elementwise over broadcast ``p`` and ``q``; it is :func:`kl` of the
+    two-point distributions, so ``+inf`` where ``q`` is 0 or 1 and ``p`` is not.
+    """
+    use_jax = is_jax(p, q)
+    pa, qa = probability_array(p, "p"), probability_array(q, "q")
+    xp = jnp if use_jax else np
+    pa, qa = xp.broadcast_arrays(pa, qa)
+    return kl(_two_point(pa, use_jax), _two_point(qa, use_jax), base=base)
 
 
 def _require_spd(cov: Any, name: str) -> None:

@@ -63,11 +63,11 @@ from ._validate import (
     require_finite,
     whole_number,
 )
+from .divergences import bernoulli_kl, binary_entropy
 
 __all__ = [
     "ErasureResult",
     "TrajectoryHeat",
-    "binary_entropy",
     "equilibrium_p1",
     "erasure_exact",
     "generalized_landauer_bound",
@@ -137,12 +137,6 @@ def glauber_rates(
     b = float(beta)
     e = np.asarray(eps, dtype=np.float64)
     return g * p, g * ssp.expit(b * e)
-
-
-def binary_entropy(p: Any) -> np.ndarray:
-    r"""Binary entropy :math:`h(p) = -p \log p - (1-p) \log(1-p)` in nats, :math:`h(0) = h(1) = 0`."""
-    arr = probability_array(p, "p")
-    return -(ssp.xlogy(arr, arr) + ssp.xlogy(1.0 - arr, 1.0 - arr))
 
 
 def generalized_landauer_bound(p1_initial: Any, p1_final: Any) -> np.ndarray:
@@ -287,15 +281,6 @@ def _relaxation_path(p0: Any, pi: Any, decay: Any) -> Any:
     return jnp.moveaxis(path, 0, -1)
 
 
-def _binary_kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    return (
-        ssp.xlogy(p, p)
-        - ssp.xlogy(p, q)
-        + ssp.xlogy(1 - p, 1 - p)
-        - ssp.xlogy(1 - p, 1 - q)
-    )
-
-
 def erasure_exact(
     levels: Any,
     dwell: Any,
@@ -331,7 +316,7 @@ def erasure_exact(
     work = np.sum(before * jumps, axis=-1) - eps[-1] * after[..., -1]
     drop = generalized_landauer_bound(p0, after[..., -1])
     sigma = -b * heat - drop
-    kl_drops = _binary_kl(before, pi_b) - _binary_kl(after, pi_b)
+    kl_drops = bernoulli_kl(before, pi_b) - bernoulli_kl(after, pi_b)
     path = np.concatenate([np.full(after.shape[:-1] + (1,), p0), after], axis=-1)
     return ErasureResult(path, heat, work, drop, sigma, kl_drops)
 

@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import scipy.special as ssp
 
+from . import divergences
 from ._validate import (
     as_float_array,
-    finite_array,
     positive_array,
     probability_array,
     require_finite,
@@ -63,19 +63,12 @@ def weight_of_evidence(p_x: Any, q_x: Any, *, unit: str = "dB") -> Any:
 def bernoulli_kl(p: Any, q: Any, *, unit: str = "dB") -> Any:
     r""":math:`I[\mathrm{Bern}(p); \mathrm{Bern}(q)] = p\log\frac{p}{q} + (1-p)\log\frac{1-p}{1-q}`.
 
-    ``p`` may be 0 or 1 (with :math:`0 \log 0 = 0`); ``q`` must lie strictly in (0, 1).
+    ``p`` may be 0 or 1 (with :math:`0 \log 0 = 0`); ``q`` must lie strictly in
+    (0, 1), so that the weight of evidence per observation is finite. See
+    :func:`klnotes.divergences.bernoulli_kl`.
     """
-    pa = np.asarray(finite_array(p, "p"))
-    if np.any((pa < 0) | (pa > 1)):
-        raise ValueError("p must lie in [0, 1]")
-    qa = probability_array(q, "q", open_interval=True)
-    nats = (
-        ssp.xlogy(pa, pa)
-        - ssp.xlogy(pa, qa)
-        + ssp.xlogy(1 - pa, 1 - pa)
-        - ssp.xlogy(1 - pa, 1 - qa)
-    )
-    return from_nats(nats, unit)
+    probability_array(q, "q", open_interval=True)  # evidence must stay finite
+    return divergences.bernoulli_kl(p, q, base=unit)
 
 
 def binomial_evidence(

@@ -581,3 +581,27 @@ def test_gaussian_kl_bad_covariance_under_jit_only_shape_is_checked():
 def test_gaussian_kl_invalid_base():
     with pytest.raises(ValueError, match="unit"):
         gaussian_kl(0.0, 1.0, 0.0, 1.0, base="hartleys")
+
+
+def test_binary_entropy_reference_and_bad_input():
+    p = np.array([0.0, 0.1, 0.5, 0.9, 1.0])
+    h01 = -0.1 * math.log(0.1) - 0.9 * math.log(0.9)
+    ref = np.array([0.0, h01, math.log(2), h01, 0.0])
+    np.testing.assert_allclose(kn.binary_entropy(p), ref, rtol=1e-14, atol=0)
+    assert kn.binary_entropy(0.5, base="bits") == pytest.approx(1.0, rel=1e-15)
+    for bad in (1.5, -0.1, math.nan):
+        with pytest.raises(ValueError, match="p "):
+            kn.binary_entropy(bad)
+
+
+def test_bernoulli_kl_is_kl_of_two_point_distributions():
+    p, q = np.array([0.0, 0.3, 1.0]), np.array([0.5, 0.6, 0.25])
+    expected = [st.entropy([pi, 1 - pi], [qi, 1 - qi]) for pi, qi in zip(p, q)]
+    np.testing.assert_allclose(kn.bernoulli_kl(p, q), expected, rtol=1e-13)
+    assert kn.bernoulli_kl(0.3, 0.3) == 0.0
+    assert kn.bernoulli_kl(0.5, 1.0) == np.inf  # q = 1 < ... p < 1: +inf
+    assert kn.bernoulli_kl(1.0, 0.5, base="dB") == pytest.approx(
+        10 * math.log10(2), rel=1e-14
+    )
+    with pytest.raises(ValueError, match="q must lie in"):
+        kn.bernoulli_kl(0.5, 1.2)
