@@ -65,7 +65,13 @@ from .checks import (  # noqa: E402
 )
 from .coding import coding_excess, huffman_code  # noqa: E402
 from .diffusion import DiffusionLoss, Schedule, continuous_loss, discrete_loss  # noqa: E402
-from .distributions import conditional, marginal, random_distribution  # noqa: E402
+from .distributions import (  # noqa: E402
+    conditional,
+    gaussian_log_density,
+    marginal,
+    mvn_log_density,
+    random_distribution,
+)
 from .divergences import (  # noqa: E402
     bernoulli_kl,
     binary_entropy,
@@ -130,11 +136,13 @@ __all__ = [
     "entropy",
     "from_nats",
     "gaussian_kl",
+    "gaussian_log_density",
     "kl",
     "kl_from_log_densities",
     "kl_monte_carlo",
     "marginal",
     "mc_estimate",
+    "mvn_log_density",
     "montecarlo",
     "odds_to_db",
     "odds_to_prob",

@@ -55,6 +55,7 @@ from ._validate import (
     require_positive,
     whole_number,
 )
+from .distributions import gaussian_log_density
 from .montecarlo import Estimate, mc_estimate
 
 Denoiser = Callable[[jax.Array, jax.Array], jax.Array]
@@ -345,7 +346,7 @@ def _reconstruction(
     eps = jax.random.normal(key, x.shape)
     z0 = jnp.sqrt(jax.nn.sigmoid(-g0)) * x + jnp.sqrt(jax.nn.sigmoid(g0)) * eps
     mean, var = decoder(z0)
-    return 0.5 * jnp.sum(jnp.log(2 * jnp.pi * var) + (x - mean) ** 2 / var, axis=-1)
+    return -jnp.sum(gaussian_log_density(x, mean, var), axis=-1)
 
 
 def _noisy(key: jax.Array, x: jax.Array, gamma: jax.Array) -> jax.Array:
@@ -802,7 +803,7 @@ def gaussian_model_nll(
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D array of points, got shape {x.shape}")
     m, v = gaussian_model_marginal(mu, s, schedule, T, decoder)
-    return 0.5 * np.log(2 * np.pi * v) + (x - m) ** 2 / (2 * v)
+    return -gaussian_log_density(x, m, v)
 
 
 def gaussian_model_cross_entropy(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
 
-from ._validate import as_float_array, require_distribution
+from ._validate import as_float_array, is_jax, is_traced, require_distribution
 
 
 def random_distribution(
@@ -68,3 +69,46 @@ def conditional(joint: Any) -> np.ndarray:
             "joint has a row x with p(x) = 0, so p(y|x) is undefined there"
         )
     return arr / px
+
+
+def gaussian_log_density(x: Any, mean: Any, var: Any) -> Any:
+    r""":math:`\log \mathcal N(x; \mu, \sigma^2) = -\tfrac12\big[\log(2\pi\sigma^2) + (x-\mu)^2/\sigma^2\big]`.
+
+    Elementwise over broadcast arguments; ``var`` is the variance. NumPy in,
+    NumPy out; JAX in (also traced, inside ``jit``/``grad``), JAX out.
+    """
+    use_jax = is_jax(x, mean, var)
+    xp = jnp if use_jax else np
+    x, mean = as_float_array(x, "x"), as_float_array(mean, "mean")
+    var = as_float_array(var, "var")
+    if not is_traced(var) and np.any(np.asarray(var) <= 0):
+        raise ValueError(f"var must be positive, got min {np.min(var):.3g}")
+    return -0.5 * (xp.log(2 * np.pi * var) + (x - mean) ** 2 / var)
+
+
+def mvn_log_density(x: Any, mean: Any, cov: Any) -> Any:
+    r""":math:`\log \mathcal N(x; \mu, \Sigma)` for points ``x`` of shape ``(..., d)``.
+
+    :math:`-\tfrac12\big[(x-\mu)^\top\Sigma^{-1}(x-\mu) + \log\det(2\pi\Sigma)\big]`,
+    through a Cholesky factor of ``cov`` (which must be symmetric positive-definite).
+    """
+    use_jax = is_jax(x, mean, cov)
+    xp = jnp if use_jax else np
+    x, mean, cov = (
+        as_float_array(v, n) for v, n in ((x, "x"), (mean, "mean"), (cov, "cov"))
+    )
+    d = np.shape(cov)[-1]
+    if np.shape(cov)[-2:] != (d, d) or np.shape(x)[-1] != d:
+        raise ValueError(f"x has shape {np.shape(x)} but cov has shape {np.shape(cov)}")
+    if not is_traced(cov):
+        try:
+            np.linalg.cholesky(np.asarray(cov))
+        except np.linalg.LinAlgError:
+            raise ValueError("cov is not positive-definite") from None
+    chol = xp.linalg.cholesky(cov)
+    solve = jnp.linalg.solve if use_jax else np.linalg.solve
+    diff = xp.asarray(x - mean)[..., None]  # (..., d, 1): one column per point
+    y = solve(xp.broadcast_to(chol, diff.shape[:-2] + (d, d)), diff)
+    maha = xp.sum(y[..., 0] ** 2, axis=-1)
+    logdet = 2 * xp.sum(xp.log(xp.diagonal(chol)))
+    return -0.5 * (maha + d * np.log(2 * np.pi) + logdet)

@@ -62,6 +62,7 @@ from ._validate import (
     require_positive,
     whole_number,
 )
+from .distributions import gaussian_log_density
 from .montecarlo import Estimate, mc_estimate
 
 SCHEMES = ("exact", "euler")
@@ -299,17 +300,14 @@ def harmonic_path_log_ratio(
         )
     require_finite(x, "path")
 
-    def log_normal(y, mean, var):
-        return -0.5 * np.log(2 * np.pi * var) - 0.5 * (y - mean) ** 2 / var
-
     a = np.exp(-k[1:] * dt / gamma)[:, None]
     var = (kT / k[1:] * (1 - a[:, 0] ** 2))[:, None]
     cn = c[1:, None]
-    forward = log_normal(x[0], c[0], kT / k[0]) + np.sum(
-        log_normal(x[1:], cn + (x[:-1] - cn) * a, var), axis=0
+    forward = gaussian_log_density(x[0], c[0], kT / k[0]) + np.sum(
+        gaussian_log_density(x[1:], cn + (x[:-1] - cn) * a, var), axis=0
     )
-    reverse = log_normal(x[-1], c[-1], kT / k[-1]) + np.sum(
-        log_normal(x[:-1], cn + (x[1:] - cn) * a, var), axis=0
+    reverse = gaussian_log_density(x[-1], c[-1], kT / k[-1]) + np.sum(
+        gaussian_log_density(x[:-1], cn + (x[1:] - cn) * a, var), axis=0
     )
     return forward - reverse
 

@@ -49,6 +49,7 @@ from ._validate import (
     positive_array,
     whole_number,
 )
+from .distributions import gaussian_log_density
 from .montecarlo import Estimate, mc_estimate
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -225,10 +226,6 @@ def linear_gaussian_frontier(eigenvalues: Any, w: Any, beta: Any) -> tuple[Any, 
 # ---------------------------------------------------------------------------
 
 
-def _normal_logpdf(x: Any, mean: Any, var: Any) -> Any:
-    return -0.5 * (LOG_2PI + jnp.log(var)) - (x - mean) ** 2 / (2 * var)
-
-
 def linear_gaussian_samples(
     key: jax.Array, s2: float, a: float, b: float, v: float, w: float, n: int
 ) -> tuple[jax.Array, jax.Array]:
@@ -243,8 +240,8 @@ def linear_gaussian_samples(
     kx, kz = jax.random.split(key)
     x = jnp.sqrt(s2) * jax.random.normal(kx, (n,))
     z = a * x + jnp.sqrt(v) * jax.random.normal(kz, (n,))
-    d = -_normal_logpdf(x, b * z, w)
-    r = _normal_logpdf(z, a * x, v) - _normal_logpdf(z, 0.0, 1.0)
+    d = -gaussian_log_density(x, b * z, w)
+    r = gaussian_log_density(z, a * x, v) - gaussian_log_density(z, 0.0, 1.0)
     return d, r
 
 

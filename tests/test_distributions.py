@@ -128,3 +128,28 @@ def test_marginal_bad_axis(axis):
 def test_conditional_of_row_with_zero_probability_raises():
     with pytest.raises(ValueError, match=r"p\(x\) = 0"):
         conditional([[0.5, 0.5], [0.0, 0.0]])
+
+
+def test_gaussian_log_densities_match_scipy_in_numpy_and_jax():
+    import jax.numpy as jnp
+    import scipy.stats as stats
+
+    from klnotes.distributions import gaussian_log_density, mvn_log_density
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(7, 2))
+    mean, cov = np.array([0.3, -0.2]), np.array([[1.2, 0.4], [0.4, 0.9]])
+    ref = stats.multivariate_normal(mean, cov).logpdf(x)
+    np.testing.assert_allclose(mvn_log_density(x, mean, cov), ref, rtol=1e-12)
+    np.testing.assert_allclose(
+        mvn_log_density(jnp.asarray(x), mean, cov), ref, rtol=1e-12
+    )
+    np.testing.assert_allclose(mvn_log_density(x[0], mean, cov), ref[0], rtol=1e-12)
+    ref1 = stats.norm(0.5, np.sqrt(2.0)).logpdf(x)
+    np.testing.assert_allclose(gaussian_log_density(x, 0.5, 2.0), ref1, rtol=1e-12)
+    with pytest.raises(ValueError, match="var must be positive"):
+        gaussian_log_density(x, 0.0, -1.0)
+    with pytest.raises(ValueError, match="cov is not positive-definite"):
+        mvn_log_density(x, mean, np.array([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(ValueError, match="shape"):
+        mvn_log_density(x, mean, np.eye(3))
