@@ -12,6 +12,7 @@ Modules, each named by its concept:
 * :mod:`klnotes.symbolic` — symbolic distributions and KL; proofs with SymPy
 * :mod:`klnotes.checks` — the checks chapters assert results with
 * :mod:`klnotes.style` — the book's figure style
+* :mod:`klnotes.nn` — small MLPs and Adam in one ``lax.scan``, for the toy models
 
 and one module per topic, used by the chapter of the same subject:
 
@@ -42,6 +43,7 @@ from . import (  # noqa: E402
     graphs,
     measures,
     montecarlo,
+    nn,
     recipe,
     style,
     symbolic,
@@ -173,6 +175,7 @@ __all__ = [
     "graphs",
     "huffman_code",
     "measures",
+    "nn",
     "objective",
     "recipe",
     "simulate_erasure",

@@ -45,6 +45,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import nn
 from ._validate import (
     as_float_array,
     finite_array,
@@ -875,12 +876,7 @@ def mlp_init(
     key: jax.Array, dim: int = 2, hidden: int = 64, depth: int = 3, n_freq: int = 4
 ) -> list:
     """Parameters of an MLP from (z, Fourier features of gamma) to the noise estimate epsilon_hat."""
-    sizes = [dim + 2 * n_freq + 1] + [hidden] * depth + [dim]
-    params = []
-    for k, (m, n) in zip(
-        jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])
-    ):
-        params.append((jax.random.normal(k, (m, n)) * math.sqrt(1.0 / m), jnp.zeros(n)))
+    params = nn.mlp_init(key, [dim + 2 * n_freq + 1] + [hidden] * depth + [dim])
     w, b = params[-1]
     params[-1] = (w * 0.0, b)  # start at eps_hat = 0, i.e. x_hat = z / alpha
     return params
@@ -896,9 +892,7 @@ def mlp_denoiser(params: list, schedule: Schedule) -> Denoiser:
         u = (2.0 * (gamma - g0) / (g1 - g0) - 1.0)[:, None]
         freqs = jnp.pi * 2.0 ** jnp.arange(n_freq)
         h = jnp.concatenate([z, u, jnp.sin(u * freqs), jnp.cos(u * freqs)], axis=-1)
-        for w, b in params[:-1]:
-            h = jax.nn.silu(h @ w + b)
-        eps_hat = h @ params[-1][0] + params[-1][1]
+        eps_hat = nn.mlp(params, h, activation=jax.nn.silu)
         g = gamma[:, None]
         return (z - jnp.sqrt(jax.nn.sigmoid(g)) * eps_hat) / jnp.sqrt(
             jax.nn.sigmoid(-g)
@@ -948,7 +942,6 @@ def train_denoiser(
     require_positive(learning_rate, "learning_rate")
     k_init, k_train = jax.random.split(key)
     params = mlp_init(k_init, dim, hidden, depth)
-    b1, b2, eps = 0.9, 0.999, 1e-8
 
     def loss_fn(p, k):
         k_x, k_l = jax.random.split(k)
@@ -958,32 +951,12 @@ def train_denoiser(
 
     @jax.jit
     def run(params, key):
-        m0 = jax.tree_util.tree_map(jnp.zeros_like, params)
-
-        def step(carry, inputs):
-            p, m, v = carry
-            i, k = inputs
-            loss, g = jax.value_and_grad(loss_fn)(p, k)
-            m = jax.tree_util.tree_map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
-            v = jax.tree_util.tree_map(lambda a, b: b2 * a + (1 - b2) * b**2, v, g)
-            lr = learning_rate * 0.5 * (1 + jnp.cos(jnp.pi * i / steps))
-            t = i + 1.0
-            p = jax.tree_util.tree_map(
-                lambda w, a, b: (
-                    w - lr * (a / (1 - b1**t)) / (jnp.sqrt(b / (1 - b2**t)) + eps)
-                ),
-                p,
-                m,
-                v,
-            )
-            return (p, m, v), loss
-
-        (p, _, _), losses = jax.lax.scan(
-            step,
-            (params, m0, m0),
-            (jnp.arange(steps, dtype=jnp.float64), jax.random.split(key, steps)),
+        return nn.adam(
+            loss_fn,
+            params,
+            jax.random.split(key, steps),
+            nn.cosine_decay(learning_rate, steps),
         )
-        return p, losses
 
     p, losses = run(params, k_train)
     return TrainResult(params=p, losses=np.asarray(losses))

@@ -51,6 +51,7 @@ from ._validate import (
 )
 from .distributions import gaussian_log_density
 from .montecarlo import Estimate, mc_estimate
+from .nn import adam, cosine_decay, mlp, mlp_init
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -535,21 +536,6 @@ def mixture_entropy(
 Params = dict[str, list[tuple[jax.Array, jax.Array]]]
 
 
-def _mlp_init(key: jax.Array, sizes: list[int]) -> list[tuple[jax.Array, jax.Array]]:
-    keys = jax.random.split(key, len(sizes) - 1)
-    return [
-        (jax.random.normal(k, (m, n)) / math.sqrt(m), jnp.zeros(n))
-        for k, m, n in zip(keys, sizes[:-1], sizes[1:])
-    ]
-
-
-def _mlp(params: list[tuple[jax.Array, jax.Array]], x: jax.Array) -> jax.Array:
-    for W, c in params[:-1]:
-        x = jnp.tanh(x @ W + c)
-    W, c = params[-1]
-    return x @ W + c
-
-
 def vae_init(
     key: jax.Array, x_dim: int = 2, z_dim: int = 2, hidden: int = 32
 ) -> Params:
@@ -565,8 +551,8 @@ def vae_init(
     )
     ke, kd = jax.random.split(key)
     return {
-        "encoder": _mlp_init(ke, [x_dim, hidden, hidden, 2 * z_dim]),
-        "decoder": _mlp_init(kd, [z_dim, hidden, hidden, x_dim]),
+        "encoder": mlp_init(ke, [x_dim, hidden, hidden, 2 * z_dim]),
+        "decoder": mlp_init(kd, [z_dim, hidden, hidden, x_dim]),
     }
 
 
@@ -585,11 +571,11 @@ def vae_terms(
         raise ValueError(f"x must have shape (n, d), got {jnp.shape(x)}")
     if not is_traced(w) and not float(w) > 0:
         raise ValueError(f"w (the decoder variance) must be positive, got {w!r}")
-    out = _mlp(params["encoder"], x)
+    out = mlp(params["encoder"], x)
     z_dim = out.shape[-1] // 2
     mu, logvar = out[:, :z_dim], out[:, z_dim:]
     z = mu + jnp.exp(0.5 * logvar) * jax.random.normal(key, mu.shape)
-    recon = _mlp(params["decoder"], z)
+    recon = mlp(params["decoder"], z)
     d_dim = x.shape[-1]
     distortion = 0.5 * d_dim * (LOG_2PI + jnp.log(w)) + jnp.sum(
         (x - recon) ** 2, axis=-1
@@ -614,8 +600,8 @@ def train_vaes(
 
     Fresh minibatches ``sample_data(key, batch)`` every step (so there is no
     training set to overfit and :math:`D, R` are population quantities), Adam
-    with a cosine-decayed step size written out in a few lines, steps in
-    :func:`jax.lax.scan` and betas in :func:`jax.vmap`. Every beta starts from
+    with a cosine-decayed step size (:func:`klnotes.nn.adam`, one
+    :func:`jax.lax.scan`) and betas in :func:`jax.vmap`. Every beta starts from
     the same initial parameters and sees the same minibatches. Returns the
     parameters (every leaf with a leading beta axis) and the loss per step and
     beta, shape ``(steps, n_betas)``.
@@ -626,8 +612,6 @@ def train_vaes(
     w = float(np.asarray(positive_array(w, "w")))
     steps = whole_number(steps, "steps", 1)
     batch = whole_number(batch, "batch", 2)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
     k_init, k_train = jax.random.split(key)
     x_dim = int(sample_data(k_init, 2).shape[-1])
     params0 = vae_init(k_init, x_dim, z_dim, hidden)
@@ -639,33 +623,14 @@ def train_vaes(
         d, r = vae_terms(params, kz, x, w)
         return jnp.mean(d + beta * r)
 
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    keys = jax.random.split(k_train, steps)
+    rates = cosine_decay(learning_rate, steps)
 
     def train_one(beta: jax.Array) -> tuple[Params, jax.Array]:
-        zeros = jax.tree_util.tree_map(jnp.zeros_like, params0)
+        def loss_at(params: Params, k: jax.Array) -> jax.Array:
+            return loss(params, beta, *jax.random.split(k))
 
-        def step(carry: tuple, inputs: tuple) -> tuple[tuple, jax.Array]:
-            params, m, s = carry
-            t, k = inputs
-            kx, kz = jax.random.split(k)
-            value, g = jax.value_and_grad(loss)(params, beta, kx, kz)
-            m = jax.tree_util.tree_map(lambda m_, g_: b1 * m_ + (1 - b1) * g_, m, g)
-            s = jax.tree_util.tree_map(lambda s_, g_: b2 * s_ + (1 - b2) * g_**2, s, g)
-            lr = learning_rate * 0.5 * (1 + jnp.cos(jnp.pi * t / steps))
-            c1, c2 = 1 - b1 ** (t + 1), 1 - b2 ** (t + 1)
-            params = jax.tree_util.tree_map(
-                lambda p_, m_, s_: p_ - lr * (m_ / c1) / (jnp.sqrt(s_ / c2) + eps),
-                params,
-                m,
-                s,
-            )
-            return (params, m, s), value
-
-        keys = jax.random.split(k_train, steps)
-        (params, _, _), losses = jax.lax.scan(
-            step, (params0, zeros, zeros), (jnp.arange(steps), keys)
-        )
-        return params, losses
+        return adam(loss_at, params0, keys, rates)
 
     params, losses = jax.jit(jax.vmap(train_one))(betas)
     return params, losses.T
@@ -701,12 +666,12 @@ def select(params: Params, i: int) -> Params:
 
 def vae_decode(params: Params, z: Any) -> jax.Array:
     """Decoder means :math:`f(z)` for latents ``z`` of shape ``(n, z_dim)`` (one model)."""
-    return _mlp(params["decoder"], jnp.asarray(z))
+    return mlp(params["decoder"], jnp.asarray(z))
 
 
 def vae_encode(params: Params, x: Any) -> tuple[jax.Array, jax.Array]:
     """Encoder mean and variance of :math:`p(z|x)` for data ``x`` of shape ``(n, d)`` (one model)."""
-    out = _mlp(params["encoder"], jnp.asarray(x))
+    out = mlp(params["encoder"], jnp.asarray(x))
     z_dim = out.shape[-1] // 2
     return out[:, :z_dim], jnp.exp(out[:, z_dim:])
 
