@@ -180,6 +180,56 @@ def gaussian_log_density(x: Any, mean: Any, var: Any) -> sp.Expr:
     return -sp.log(2 * sp.pi * var) / 2 - (x - mean) ** 2 / (2 * var)
 
 
+def gaussian_expectation(
+    expr: Any, normals: dict[sp.Symbol, tuple[Any, Any]]
+) -> sp.Expr:
+    r"""Exact :math:`\langle \text{expr} \rangle` over independent :math:`x_i \sim \mathcal N(\mu_i, \sigma_i^2)`.
+
+    ``normals`` maps each symbol :math:`x_i` to ``(mean, variance)``; ``expr``
+    must be a polynomial in those symbols (its coefficients may contain
+    anything else, logarithms of parameters included). Each :math:`x_i` is
+    written :math:`\mu_i + \sigma_i Z_i` and :math:`\langle Z^k\rangle` is
+    :math:`(k-1)!!` for even :math:`k` and 0 for odd :math:`k`.
+    """
+    e = require_expr(expr, "expr")
+    if not isinstance(normals, dict) or not normals:
+        raise TypeError("normals must be a non-empty dict {symbol: (mean, variance)}")
+    std = {}
+    for sym, mv in normals.items():
+        if not isinstance(sym, sp.Symbol):
+            raise TypeError(f"normals keys must be SymPy symbols, got {sym!r}")
+        if not (isinstance(mv, tuple) and len(mv) == 2):
+            raise TypeError(
+                f"normals[{sym}] must be a (mean, variance) pair, got {mv!r}"
+            )
+        mean, var = (
+            require_expr(mv[0], f"mean of {sym}"),
+            require_expr(mv[1], f"variance of {sym}"),
+        )
+        if var.is_nonnegative is False:
+            raise ValueError(f"variance of {sym} must be non-negative, got {var}")
+        std[sym] = (sp.Dummy(f"Z_{sym}"), mean, var)
+    e = sp.expand(
+        e.xreplace(
+            {sym: mean + sp.sqrt(var) * Z for sym, (Z, mean, var) in std.items()}
+        )
+    )
+    Zs = [Z for Z, _, _ in std.values()]
+    try:
+        poly = sp.Poly(e, *Zs)
+    except sp.PolynomialError:
+        raise ValueError(
+            f"expr must be a polynomial in {sorted(map(str, normals))}, got {sp.sstr(expr)[:200]}"
+        ) from None
+    total = sp.Integer(0)
+    for powers, coeff in poly.terms():
+        moment = sp.Integer(1)
+        for k in powers:
+            moment *= 0 if k % 2 else sp.factorial2(k - 1)
+        total += coeff * moment
+    return total
+
+
 def _log_linear(force: bool) -> Callable[[sp.Expr], sp.Expr]:
     """Prove an expression linear in logarithms is zero, coefficient by coefficient.
 

@@ -384,3 +384,19 @@ def test_prove_equal_handles_unevaluated_sums_of_symbolic_length():
     wrong = sp.Sum(q_i * sp.Sum(p[i, j] / p_i * sp.log(ratio), (j, 1, m)), (i, 1, n))
     with pytest.raises(SymbolicProofError):
         prove_equal(joint, marginal + wrong)
+
+
+def test_gaussian_expectation_exact_moments_and_bad_input():
+    x, y, m = sp.symbols("x y m", real=True)
+    v = sp.symbols("v", positive=True)
+    e = S.gaussian_expectation(x**4 + sp.log(v) * x * y**2, {x: (m, v), y: (0, 1)})
+    prove_equal(e, m**4 + 6 * m**2 * v + 3 * v**2 + m * sp.log(v))
+    # the fourth moment of N(0, v) is 3v², not v² (a false claim must fail)
+    with pytest.raises(SymbolicProofError):
+        prove_equal(S.gaussian_expectation(x**4, {x: (0, v)}), v**2)
+    with pytest.raises(ValueError, match="polynomial"):
+        S.gaussian_expectation(sp.exp(x), {x: (0, 1)})
+    with pytest.raises(ValueError, match="non-negative"):
+        S.gaussian_expectation(x, {x: (0, -1)})
+    with pytest.raises(TypeError, match="symbol"):
+        S.gaussian_expectation(x, {"x": (0, 1)})
