@@ -91,17 +91,6 @@ def huffman_code(
     return {s: code[s] for s in symbols}
 
 
-def uniform_code(symbols: Sequence[str]) -> dict[str, str]:
-    """Fixed-length code: codeword ``i`` is ``i`` in binary with ``ceil(log2 n)`` bits."""
-    syms = list(symbols)
-    if not syms:
-        raise ValueError("symbols is empty")
-    if len(set(syms)) != len(syms):
-        raise ValueError("symbols must be distinct")
-    width = max(1, math.ceil(math.log2(len(syms))))
-    return {s: format(i, f"0{width}b") for i, s in enumerate(syms)}
-
-
 def _code(code: Any) -> dict[str, str]:
     if not isinstance(code, Mapping) or not code:
         raise TypeError("code must be a non-empty mapping from symbol to codeword")

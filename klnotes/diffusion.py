@@ -49,7 +49,6 @@ from . import nn
 from ._validate import (
     as_float_array,
     finite_array,
-    is_traced,
     positive_scalar,
     real_scalar,
     require_finite,
@@ -632,15 +631,6 @@ def gaussian_optimal_decoder(mu: float, s: float, schedule: Schedule) -> Decoder
         return den(z0, jnp.full(z0.shape[:-1], g0)), jnp.full_like(z0, var)
 
     return decoder
-
-
-def gaussian_mmse(s: float, snr: Any) -> jax.Array:
-    r""":math:`\langle (x - \hat x)^2 \rangle = s^2 / (1 + \mathrm{SNR}\, s^2)` for the optimal denoiser."""
-    _, s = _check_gaussian(0.0, s)
-    snr = finite_array(snr, "snr")
-    if not is_traced(snr) and np.any(np.asarray(snr) < 0):
-        raise ValueError("snr must be non-negative")
-    return s**2 / (1.0 + snr * s**2)
 
 
 def gaussian_diffusion_term(

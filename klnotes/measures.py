@@ -48,7 +48,6 @@ import numpy as np
 import sympy as sp
 
 from ._validate import whole_number
-from .montecarlo import Estimate, count_estimate
 from .units import odds_to_db
 
 __all__ = [
@@ -69,7 +68,6 @@ __all__ = [
     "implied_prior",
     "marginal_likelihood",
     "mass_at",
-    "mass_estimate",
     "mean",
     "moment",
     "multiply_likelihood",
@@ -638,25 +636,3 @@ def sample(
         "rng must be a numpy.random.Generator or a JAX PRNG key "
         f"(jax.random.PRNGKey(seed)), got {type(rng).__name__}"
     )
-
-
-def mass_estimate(labels: Any, component: int) -> Estimate:
-    r"""Monte Carlo estimate of one component's mass from sampled ``labels``.
-
-    The mean of the indicators :math:`\mathbb 1[\ell_i = c]` is the fraction
-    :math:`\hat w = k/n` of draws that picked component ``c``, and their sample
-    standard deviation (``ddof=1``) is :math:`\sqrt{k(n-k)/(n(n-1))}`, so the
-    :class:`~klnotes.montecarlo.Estimate` equals ``mc_estimate`` of the 0/1
-    indicator array, computed from the count without a float copy of it.
-    """
-    arr = np.asarray(labels)
-    if arr.ndim != 1 or arr.size < 2:
-        raise ValueError(
-            f"labels must be 1-D with at least 2 draws, got shape {arr.shape}"
-        )
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(
-            f"labels must be integer component indices, got dtype {arr.dtype}"
-        )
-    component = whole_number(component, "component")
-    return count_estimate(int(np.count_nonzero(arr == component)), int(arr.size))

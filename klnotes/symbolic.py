@@ -56,11 +56,6 @@ def require_expr(x: Any, name: str) -> sp.Expr:
     raise TypeError(f"{name} must be a SymPy expression, got {type(x).__name__}")
 
 
-def positive_symbols(names: str) -> Any:
-    """``sympy.symbols(names, positive=True)``: real and strictly positive."""
-    return sp.symbols(names, positive=True)
-
-
 def discrete_distribution(name: str, n: int) -> sp.Matrix:
     r"""A normalised symbolic distribution over ``n`` outcomes, as an n×1 matrix.
 

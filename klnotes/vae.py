@@ -659,23 +659,6 @@ def vae_rate_distortion(
     )
 
 
-def select(params: Params, i: int) -> Params:
-    """The parameters of model ``i`` from a stack returned by :func:`train_vaes`."""
-    return jax.tree_util.tree_map(lambda leaf: leaf[i], params)
-
-
-def vae_decode(params: Params, z: Any) -> jax.Array:
-    """Decoder means :math:`f(z)` for latents ``z`` of shape ``(n, z_dim)`` (one model)."""
-    return mlp(params["decoder"], jnp.asarray(z))
-
-
-def vae_encode(params: Params, x: Any) -> tuple[jax.Array, jax.Array]:
-    """Encoder mean and variance of :math:`p(z|x)` for data ``x`` of shape ``(n, d)`` (one model)."""
-    out = mlp(params["encoder"], jnp.asarray(x))
-    z_dim = out.shape[-1] // 2
-    return out[:, :z_dim], jnp.exp(out[:, z_dim:])
-
-
 __all__ = [
     "BetaVAEOptimum",
     "GaussianMixture",
@@ -697,10 +680,7 @@ __all__ = [
     "mixture_log_density",
     "mixture_moments",
     "mixture_sample",
-    "select",
     "train_vaes",
-    "vae_decode",
-    "vae_encode",
     "vae_init",
     "vae_rate_distortion",
     "vae_terms",

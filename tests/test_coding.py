@@ -76,11 +76,8 @@ def test_float_probabilities():
     assert coding.expected_length([0.5, 0.25, 0.25], code) == pytest.approx(1.5)
 
 
-def test_single_symbol_and_uniform_code():
+def test_single_symbol():
     assert coding.huffman_code([Fraction(1)]) == {"A": "0"}
-    assert coding.uniform_code(["x", "y", "z"]) == {"x": "00", "y": "01", "z": "10"}
-    with pytest.raises(ValueError, match="empty"):
-        coding.uniform_code([])
 
 
 def test_prefix_check_detects_a_bad_code():

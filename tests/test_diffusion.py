@@ -205,7 +205,6 @@ def test_model_cross_entropy_one_step_by_hand():
         lambda: D.gaussian_bound(MU, S, LIN, decoder="flat"),
         lambda: D.gaussian_prior_term(float("inf"), S, LIN),
         lambda: D.gaussian_bound_pointwise(np.array([[1.0]]), MU, S, LIN, 3),
-        lambda: D.gaussian_mmse(S, np.array([-1.0])),
     ],
 )
 def test_gaussian_bad_input(call):

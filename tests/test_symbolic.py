@@ -363,11 +363,6 @@ def test_sign_proof_uses_expand_or_factor():
     assert S.prove_nonnegative(r**2 - 2 * r + 1).method == "factor"
 
 
-def test_positive_symbols():
-    a, b = S.positive_symbols("a b")
-    assert a.is_positive and b.is_positive
-
-
 def test_prove_equal_handles_unevaluated_sums_of_symbolic_length():
     """The chain rule with n, m symbolic: sums over indexed symbols are merged, not sampled."""
     n, m = sp.symbols("n m", integer=True, positive=True)
