@@ -225,6 +225,13 @@ def gaussian_expectation(
     return total
 
 
+def _factor_log_arguments(d: sp.Expr) -> sp.Expr:
+    """Factor the argument of every logarithm, so that equal logs written differently
+    (say ``log((1 + a s)/(1 + a))`` against ``log(1 + a s) - log(a + 1)``) split by
+    ``expand_log`` into the same irreducible pieces."""
+    return d.replace(sp.log, lambda arg: sp.log(sp.factor(arg)))
+
+
 def _log_linear(force: bool) -> Callable[[sp.Expr], sp.Expr]:
     """Prove an expression linear in logarithms is zero, coefficient by coefficient.
 
@@ -283,7 +290,8 @@ def prove_equal(
 
     Works on ``d = lhs - rhs`` (elementwise for matrices). First a targeted
     log-linear reduction (``expand_log``, then ``cancel`` on the rational
-    coefficient of every logarithm); then, in turn, ``sum_simplify`` (for
+    coefficient of every logarithm), tried again with every logarithm's
+    argument factored; then, in turn, ``sum_simplify`` (for
     unevaluated sums: logs expanded, index-free factors pulled out, sums over
     the same range merged), ``expand``,
     ``expand_log``, ``cancel``, ``together``, ``expand_log`` again and
@@ -307,6 +315,8 @@ def prove_equal(
         return Proof("identical", L, R)
     if _log_linear(force_log)(d) == 0:
         return Proof("expand_log + cancel", L, R)
+    if d.has(sp.log) and _log_linear(force_log)(_factor_log_arguments(d)) == 0:
+        return Proof("factored logs + expand_log + cancel", L, R)
     for name, step in _ladder(force_log):
         size = sp.count_ops(d)
         if size > max_ops:

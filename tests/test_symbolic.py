@@ -395,3 +395,12 @@ def test_gaussian_expectation_exact_moments_and_bad_input():
         S.gaussian_expectation(x, {x: (0, -1)})
     with pytest.raises(TypeError, match="symbol"):
         S.gaussian_expectation(x, {"x": (0, 1)})
+
+
+def test_prove_equal_factors_log_arguments_but_stays_exact():
+    a, s = sp.symbols("a s", positive=True)
+    lhs = sp.log((1 + a * s**2) / (1 + a)) + sp.log(a + 1)
+    rhs = sp.log(a * s**2 + 1)
+    assert prove_equal(lhs, rhs).method.startswith(("expand_log", "factored"))
+    with pytest.raises(SymbolicProofError):
+        prove_equal(lhs, sp.log(a * s**2 + 2))
