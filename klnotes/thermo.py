@@ -230,14 +230,10 @@ def simulate_harmonic(
     (``scheme="euler"``, biased). The reverse process is the same call with the
     protocol reversed.
     """
-    k, c = _protocol(stiffness, centre)
+    k, c, dt, kT, gamma, scheme = _harmonic_args(
+        stiffness, centre, dt, kT, gamma, scheme
+    )
     n_traj = whole_number(n_traj, "n_traj", 2)
-    dt = positive_scalar(dt, "dt")
-    kT = positive_scalar(kT, "kT")
-    gamma = positive_scalar(gamma, "gamma")
-    scheme = _scheme(scheme)
-    if scheme == "euler":
-        _euler_stable(k, dt, gamma)
     if not isinstance(return_path, bool):
         raise TypeError("return_path must be a bool")
     if return_path:
@@ -289,10 +285,7 @@ def harmonic_path_log_ratio(
     Ornstein–Uhlenbeck transition densities :math:`T_k` of trap :math:`k`.
     ``path`` has shape ``(N + 1, n)``. Equals :math:`\beta(W - \Delta F)`.
     """
-    k, c = _protocol(stiffness, centre)
-    dt = positive_scalar(dt, "dt")
-    kT = positive_scalar(kT, "kT")
-    gamma = positive_scalar(gamma, "gamma")
+    k, c, dt, kT, gamma, _ = _harmonic_args(stiffness, centre, dt, kT, gamma, "exact")
     x = np.asarray(as_float_array(path, "path"))
     if x.ndim != 2 or x.shape[0] != k.size:
         raise ValueError(
@@ -351,7 +344,8 @@ def _message(
     return log_mass, mean_work
 
 
-def _message_args(stiffness, centre, dt, kT, gamma, scheme):
+def _harmonic_args(stiffness, centre, dt, kT, gamma, scheme):
+    """Validate a harmonic-trap protocol and its dynamics parameters."""
     k, c = _protocol(stiffness, centre)
     dt = positive_scalar(dt, "dt")
     kT = positive_scalar(kT, "kT")
@@ -382,7 +376,7 @@ def harmonic_log_moment(
     is :math:`-\beta\Delta F` whatever ``dt``; for ``"euler"`` it is not.
     """
     s = real_scalar(s, "s")
-    k, c, dt, kT, gamma, scheme = _message_args(
+    k, c, dt, kT, gamma, scheme = _harmonic_args(
         stiffness, centre, dt, kT, gamma, scheme
     )
     return float(_message(k, c, dt, kT, gamma, scheme, float(s))[0])
@@ -398,7 +392,7 @@ def harmonic_mean_work(
     scheme: str = "exact",
 ) -> float:
     r"""Exact mean work :math:`\langle W\rangle` of a harmonic protocol."""
-    k, c, dt, kT, gamma, scheme = _message_args(
+    k, c, dt, kT, gamma, scheme = _harmonic_args(
         stiffness, centre, dt, kT, gamma, scheme
     )
     return float(_message(k, c, dt, kT, gamma, scheme, 0.0)[1])
