@@ -266,6 +266,8 @@ def vector(
         desc = f" ({what})" if what else ""
         raise ValueError(f"{name} must be 1-D{desc}, got shape {v.shape}")
     if v.size < min_size:
+        if v.size == 0 and min_size == 1:
+            raise ValueError(f"{name} is empty: it needs at least one entry")
         empty = " (it is empty)" if v.size == 0 else ""
         raise ValueError(
             f"{name} needs at least {min_size} {unit}, got {v.size}{empty}"
