@@ -144,8 +144,10 @@ def require_ndim(x: Any, name: str, ndim: int, what: str = "") -> None:
         raise ValueError(f"{name} must be {ndim}-D{desc}, got shape {np.shape(x)}")
 
 
-def require_distribution(p: Any, name: str, axis: int = -1) -> None:
-    """Raise ValueError unless ``p`` is finite, non-negative and sums to one.
+def require_distribution(
+    p: Any, name: str, axis: int = -1, *, atol: float = NORMALISATION_ATOL
+) -> None:
+    """Raise ValueError unless ``p`` is finite, non-negative and sums to one (within ``atol``).
 
     ``axis`` holds the outcomes; other axes are a batch of distributions
     (possibly an empty batch). Under tracing only the shape is checked.
@@ -167,10 +169,10 @@ def require_distribution(p: Any, name: str, axis: int = -1) -> None:
     total = arr.sum(axis=axis)
     off = np.ravel(np.abs(total - 1.0))
     worst = float(np.max(off))
-    if worst > NORMALISATION_ATOL:
+    if worst > atol:
         raise ValueError(
             f"{name} is not normalised: entries sum to {np.ravel(total)[np.argmax(off)]:.12g}"
-            f" (off by {worst:.3g}, tolerance {NORMALISATION_ATOL:g})"
+            f" (off by {worst:.3g}, tolerance {atol:g})"
         )
 
 
@@ -406,6 +408,48 @@ def require_instance(x: Any, cls: type | tuple[type, ...], name: str, what: str)
     if not isinstance(x, cls):
         raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
     return x
+
+
+def require_layers(layers: Any, name: str, *, batch_dims: int = 0) -> list[Any]:
+    """MLP layers: a non-empty list of ``(W, b)`` pairs whose shapes chain.
+
+    ``W`` has shape ``(..., m, n)`` and ``b`` shape ``(..., n)``, with
+    ``batch_dims`` leading axes (e.g. one per trained model); the output width
+    of each layer is the input width of the next. Shapes only, so it also
+    works on tracers.
+    """
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list of (W, b) layers, got {type(layers).__name__}"
+        )
+    if not layers:
+        raise ValueError(f"{name} is empty: an MLP needs at least one layer")
+    width = None
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
+            raise TypeError(
+                f"{name}[{i}] must be a (W, b) pair of arrays, got {type(layer).__name__}"
+            )
+        W, b = layer
+        for arr, what in ((W, "W"), (b, "b")):
+            if not isinstance(arr, (np.ndarray, jax.Array)) or not jnp.issubdtype(
+                arr.dtype, jnp.floating
+            ):
+                raise TypeError(
+                    f"{name}[{i}] {what} must be a float array, got {type_name(arr)}"
+                )
+        if W.ndim != 2 + batch_dims or b.ndim != 1 + batch_dims:
+            raise ValueError(
+                f"{name}[{i}] must have W of shape (in, out) and b of shape (out,)"
+                f" (after {batch_dims} leading axes), got shapes {W.shape} and {b.shape}"
+            )
+        if W.shape[-1] != b.shape[-1] or (width is not None and W.shape[-2] != width):
+            raise ValueError(
+                f"{name}[{i}] has shapes W {W.shape} and b {b.shape} that do not"
+                f" chain (expected input width {width})"
+            )
+        width = W.shape[-1]
+    return list(layers)
 
 
 def require_key(key: Any, name: str = "key") -> jax.Array:
