@@ -100,9 +100,7 @@ def as_float_array(x: Any, name: str) -> Any:
     """
     if isinstance(x, jax.Array):
         if jnp.issubdtype(x.dtype, jax.dtypes.prng_key) or not _is_real_dtype(x.dtype):
-            raise TypeError(
-                f"{name} must be a real numeric array, got dtype {x.dtype}"
-            )
+            raise TypeError(f"{name} must be a real numeric array, got dtype {x.dtype}")
         return x.astype(jnp.float64)
     if isinstance(x, (str, bytes, dict, set, frozenset)) or x is None or callable(x):
         raise TypeError(f"{name} must be a real numeric array, got {type(x).__name__}")
@@ -128,7 +126,9 @@ def require_not_nan(x: Any, name: str) -> None:
     if is_traced(x):
         return
     if np.any(np.isnan(np.asarray(x))):
-        raise ValueError(f"{name} has NaN entries (non-finite values that mean nothing)")
+        raise ValueError(
+            f"{name} has NaN entries (non-finite values that mean nothing)"
+        )
 
 
 def require_nonempty(x: Any, name: str, what: str = "entries") -> None:
@@ -345,7 +345,11 @@ def as_int(x: Any) -> int | None:
 
 def as_float(x: Any) -> float | None:
     """``x`` as a float if it is a float (Python or NumPy, 0-d float array), else None."""
-    if isinstance(x, np.ndarray) and x.ndim == 0 and np.issubdtype(x.dtype, np.floating):
+    if (
+        isinstance(x, np.ndarray)
+        and x.ndim == 0
+        and np.issubdtype(x.dtype, np.floating)
+    ):
         return float(x.item())
     if isinstance(x, (float, np.floating)):
         return float(x)
@@ -377,7 +381,9 @@ def choice(x: Any, name: str, options: Iterable[str]) -> str:
     """One of the strings ``options``; TypeError for a non-string, ValueError otherwise."""
     opts = tuple(options)
     if not isinstance(x, str):
-        raise TypeError(f"{name} must be a string, one of {opts}, got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be a string, one of {opts}, got {type(x).__name__}"
+        )
     if x not in opts:
         raise ValueError(f"{name} must be one of {opts}, got {x!r}")
     return x

@@ -393,7 +393,9 @@ def prior_term(x: Any, schedule: Schedule) -> Any:
     use_jax = isinstance(x, jax.Array)
     x = as_float_array(x, "x")
     if jnp.ndim(x) == 0:
-        raise ValueError("x must have at least one axis (the dimensions d), got a scalar")
+        raise ValueError(
+            "x must have at least one axis (the dimensions d), got a scalar"
+        )
     require_finite(x, "x")
     if use_jax:
         x = jnp.asarray(x)
@@ -622,7 +624,9 @@ def reverse_step_params(
     z_t, x_hat = finite_array(z_t, "z_t"), finite_array(x_hat, "x_hat")
     gamma_s = finite_array(gamma_s, "gamma_s")
     gamma_t = finite_array(gamma_t, "gamma_t")
-    require_broadcast({"z_t": z_t, "x_hat": x_hat, "gamma_s": gamma_s, "gamma_t": gamma_t})
+    require_broadcast(
+        {"z_t": z_t, "x_hat": x_hat, "gamma_s": gamma_s, "gamma_t": gamma_t}
+    )
     if not (is_traced(gamma_s) or is_traced(gamma_t)) and np.any(
         np.asarray(gamma_s) >= np.asarray(gamma_t)
     ):

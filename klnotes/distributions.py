@@ -21,7 +21,6 @@ from ._validate import (
     positive_scalar,
     require_broadcast,
     require_distribution,
-    require_finite,
     require_generator,
 )
 

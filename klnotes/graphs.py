@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import daft
 import matplotlib.figure
 
+from ._validate import real_scalar, require_instance, whole_number
 from .recipe import World, tex_variable
 from .style import GREY, P_COLOR, Q_COLOR
 
@@ -23,6 +24,7 @@ __all__ = ["default_layout", "draw_worlds"]
 
 def default_layout(world: World) -> dict[str, tuple[float, float]]:
     """Positions by depth in ``world``: roots on top, one row per generation."""
+    require_instance(world, World, "world", "a klnotes.recipe.World")
     depth: dict[str, int] = {}
     for v in world.variables:
         pa = world.parents(v)
@@ -52,14 +54,33 @@ def draw_worlds(
     ``layout`` maps each variable to ``(x, y)`` in grid units, used for both
     worlds (default: :func:`default_layout` of ``P``).
     """
-    if not isinstance(P, World) or not isinstance(Q, World):
-        raise TypeError("P and Q must be World objects")
+    require_instance(P, World, "P", "a klnotes.recipe.World")
+    require_instance(Q, World, "Q", "a klnotes.recipe.World")
     if set(P.variables) != set(Q.variables):
-        raise ValueError("P and Q must have the same variables")
+        raise ValueError(
+            f"P and Q must have the same variables, got {sorted(P.variables)} and"
+            f" {sorted(Q.variables)}"
+        )
+    if layout is not None and not isinstance(layout, Mapping):
+        raise TypeError(
+            f"layout must map variables to (x, y) positions, got {type(layout).__name__}"
+        )
     pos = dict(layout) if layout is not None else default_layout(P)
     for v in P.variables:
         if v not in pos:
             raise ValueError(f"layout has no position for variable {v!r}")
+        xy = pos[v]
+        if not isinstance(xy, (tuple, list)) or len(xy) != 2:
+            raise TypeError(
+                f"layout must give each variable an (x, y) pair, got {xy!r} for {v!r}"
+            )
+        pos[v] = tuple(real_scalar(c, f"layout[{v!r}]") for c in xy)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {type(title).__name__}")
+    gap = real_scalar(gap, "gap")
+    if gap < 0:
+        raise ValueError(f"gap must be non-negative, got {gap}")
+    dpi = whole_number(dpi, "dpi", 1)
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
     width = max(xs) - min(xs) + 1.0

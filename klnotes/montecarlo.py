@@ -74,7 +74,9 @@ class Estimate:
         """The interval ``mean ± k·stderr`` (``k`` finite and non-negative)."""
         k = real_scalar(k, "k")
         if k < 0:
-            raise ValueError(f"k must be non-negative (a number of standard errors), got {k}")
+            raise ValueError(
+                f"k must be non-negative (a number of standard errors), got {k}"
+            )
         return (self.mean - k * self.stderr, self.mean + k * self.stderr)
 
     def scaled(self, factor: float) -> Estimate:
@@ -111,8 +113,12 @@ def kl_from_log_densities(logp: Any, logq: Any, *, base: str = "nats") -> Estima
 
 def _kl_estimate(logp: Any, logq: Any, base: Any, names: tuple[str, str]) -> Estimate:
     factor = _per_nat(base, "base")
-    lp = vector(logp, names[0], min_size=2, what="one log-density per sample", unit="draws")
-    lq = vector(logq, names[1], min_size=2, what="one log-density per sample", unit="draws")
+    lp = vector(
+        logp, names[0], min_size=2, what="one log-density per sample", unit="draws"
+    )
+    lq = vector(
+        logq, names[1], min_size=2, what="one log-density per sample", unit="draws"
+    )
     require_same_shape(lp, lq, *names)
     return mc_estimate(lp - lq).scaled(factor)
 

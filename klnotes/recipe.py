@@ -40,7 +40,17 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ._validate import NORMALISATION_ATOL
+from ._validate import (
+    NORMALISATION_ATOL,
+    as_float_array,
+    as_int,
+    boolean,
+    positive_scalar,
+    real_scalar,
+    require_generator,
+    require_instance,
+    string,
+)
 
 __all__ = [
     "Bound",
@@ -69,6 +79,7 @@ _FACTOR_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_']*)\s*\(([^()]*)\)\s*$")
 
 def tex_variable(name: str) -> str:
     r"""LaTeX for a variable name: ``theta`` → ``\theta``, ``x1`` → ``x_{1}``."""
+    string(name, "name")
     m = re.match(r"^([A-Za-z]+?)_?(\d+)$", name)
     base, sub = (m.group(1), m.group(2)) if m else (name, "")
     base = f"\\{base}" if base in _GREEK else base
@@ -90,6 +101,35 @@ class Factor:
     parents: tuple[str, ...] = ()
     components: tuple[Factor, ...] = ()
     summed: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dist, str) or not re.match(
+            r"^[A-Za-z][A-Za-z0-9_']*$", self.dist
+        ):
+            raise TypeError(
+                f"dist must be a distribution name such as 'p' or 'q', got {self.dist!r}"
+            )
+        for attr in ("vars", "parents"):
+            value = getattr(self, attr)
+            if not isinstance(value, tuple) or not all(
+                isinstance(v, str) and _VAR_RE.match(v) for v in value
+            ):
+                raise TypeError(
+                    f"{attr} must be a tuple of variable names such as ('x', 'z'),"
+                    f" got {value!r}"
+                )
+        if not self.vars:
+            raise ValueError("vars is empty: a factor generates at least one variable")
+        if not isinstance(self.components, tuple) or not all(
+            isinstance(c, Factor) for c in self.components
+        ):
+            raise TypeError(
+                f"components must be a tuple of Factor, got {type(self.components).__name__}"
+            )
+        if self.summed is not None and not isinstance(self.summed, str):
+            raise TypeError(
+                f"summed must be a variable name or None, got {type(self.summed).__name__}"
+            )
 
     @property
     def label(self) -> str:
@@ -119,33 +159,75 @@ class Factor:
 def parse_factor(label: str) -> Factor:
     """Parse ``"q(y|x,theta)"`` into a :class:`Factor` (``dist(vars|parents)``)."""
     if not isinstance(label, str):
-        raise TypeError(f"a factor must be a string like 'p(z|x)', got {label!r}")
+        raise TypeError(
+            f"label must be a factor label like 'p(z|x)', got {type(label).__name__} {label!r}"
+        )
     m = _FACTOR_RE.match(label)
     if not m:
-        raise ValueError(f"cannot parse factor {label!r}: expected the form 'p(z|x,y)'")
+        raise ValueError(
+            f"cannot parse factor label {label!r}: expected the form 'p(z|x,y)'"
+        )
     dist, inner = m.group(1), m.group(2)
     if inner.count("|") > 1:
-        raise ValueError(f"factor {label!r} has more than one '|'")
+        raise ValueError(f"factor label {label!r} has more than one '|'")
     left, _, right = inner.partition("|")
     vars_ = tuple(v.strip() for v in left.split(",") if v.strip())
     parents = tuple(v.strip() for v in right.split(",") if v.strip())
     if not vars_:
-        raise ValueError(f"factor {label!r} names no variable before '|'")
+        raise ValueError(f"factor label {label!r} names no variable before '|'")
     for v in vars_ + parents:
         if not _VAR_RE.match(v):
-            raise ValueError(f"factor {label!r}: {v!r} is not a valid variable name")
+            raise ValueError(
+                f"factor label {label!r}: {v!r} is not a valid variable name"
+            )
     both = set(vars_) & set(parents)
     if both:
         raise ValueError(
-            f"factor {label!r}: variable {sorted(both)[0]!r} is conditioned on itself"
+            f"factor label {label!r}: variable {sorted(both)[0]!r} is conditioned on itself"
         )
     if len(set(vars_)) != len(vars_) or len(set(parents)) != len(parents):
-        raise ValueError(f"factor {label!r} repeats a variable")
+        raise ValueError(f"factor label {label!r} repeats a variable")
     return Factor(dist, vars_, parents)
 
 
 def _as_factor(f: str | Factor) -> Factor:
     return f if isinstance(f, Factor) else parse_factor(f)
+
+
+def _factor_arg(f: Any, name: str) -> Factor:
+    """A factor given as a label or a Factor; errors name the argument ``name``."""
+    if not isinstance(f, (str, Factor)):
+        raise TypeError(
+            f"{name} must hold factor labels like 'p(z|x)' or Factor objects,"
+            f" got {type(f).__name__}"
+        )
+    try:
+        return _as_factor(f)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _labels(items: Any, name: str) -> list[Any]:
+    """A sequence of labels (one label string counts as a sequence of one)."""
+    if isinstance(items, str):
+        return [items]
+    if isinstance(items, (bytes, Mapping)) or not isinstance(items, Iterable):
+        raise TypeError(
+            f"{name} must be a sequence of labels or names, got {type(items).__name__}"
+        )
+    return list(items)
+
+
+def _world(w: Any, name: str) -> World:
+    return require_instance(w, World, name, "a klnotes.recipe.World")
+
+
+def _variable(var: Any, name: str = "var") -> str:
+    if not isinstance(var, str):
+        raise TypeError(
+            f"{name} must be a variable name (a string), got {type(var).__name__}"
+        )
+    return var
 
 
 @dataclass(frozen=True)
@@ -177,44 +259,56 @@ class World:
         observed: Iterable[str] = (),
     ) -> None:
         if not isinstance(name, str) or not name:
-            raise TypeError("name must be a non-empty string such as 'P'")
+            raise TypeError(
+                f"name must be a non-empty string such as 'P', got {name!r}"
+            )
         if isinstance(factors, str):
             pattern = r"[A-Za-z][A-Za-z0-9_']*\s*\([^()]*\)"
             leftover = re.sub(pattern, " ", factors).strip(" \t\n,*")
             if leftover:
                 raise ValueError(
-                    f"world {name!r}: cannot read {leftover!r} as a factor like 'p(z|x)'"
+                    f"factors of world {name!r}: cannot read {leftover!r} as a factor"
+                    " like 'p(z|x)'"
                 )
             factors = re.findall(pattern, factors)
-        fs = tuple(_as_factor(f) for f in factors)
+        elif isinstance(factors, (bytes, Mapping)) or not isinstance(factors, Iterable):
+            raise TypeError(
+                "factors must be a string like 'p(x) p(z|x)' or a sequence of labels"
+                f" and Factor objects, got {type(factors).__name__}"
+            )
+        fs = tuple(_factor_arg(f, "factors") for f in factors)
         if not fs:
-            raise ValueError(f"world {name!r} has no factors")
+            raise ValueError(f"factors is empty: world {name!r} has no factors")
         owner: dict[str, Factor] = {}
         for f in fs:
             for v in f.vars:
                 if v in owner:
                     raise ValueError(
-                        f"world {name!r}: variable {v!r} has more than one factor "
-                        f"({owner[v].label} and {f.label}); each variable needs exactly one"
+                        f"factors of world {name!r}: variable {v!r} has more than one"
+                        f" factor ({owner[v].label} and {f.label}); each variable needs"
+                        " exactly one"
                     )
                 owner[v] = f
         for f in fs:
             for v in f.parents:
                 if v not in owner:
                     raise ValueError(
-                        f"world {name!r}: variable {v!r} is a parent in {f.label} "
-                        "but has no factor of its own"
+                        f"factors of world {name!r}: variable {v!r} is a parent in"
+                        f" {f.label} but has no factor of its own"
                     )
         labels = {f.label for f in fs}
         if len(labels) != len(fs):
-            raise ValueError(f"world {name!r} lists a factor twice")
-        fixed = frozenset(_as_factor(f).label for f in fixed)
+            raise ValueError(f"factors of world {name!r} list a factor twice")
+        fixed = frozenset(
+            _factor_arg(f, "fixed").label for f in _labels(fixed, "fixed")
+        )
         for lab in fixed - labels:
             raise ValueError(
                 f"world {name!r}: fixed factor {lab!r} is not one of its factors"
             )
-        if isinstance(observed, str):
-            observed = [observed]
+        observed = _labels(observed, "observed")
+        for v in observed:
+            _variable(v, "observed")
         observed = frozenset(observed)
         for v in observed - set(owner):
             raise ValueError(
@@ -234,17 +328,19 @@ class World:
 
     def factor_of(self, var: str) -> Factor:
         """The factor that generates ``var``."""
+        _variable(var)
         for f in self.factors:
             if var in f.vars:
                 return f
-        raise ValueError(f"world {self.name!r} has no variable {var!r}")
+        raise ValueError(f"var {var!r} is not a variable of world {self.name!r}")
 
     def factor(self, label: str) -> Factor:
         """The factor with this label."""
+        lab = _factor_arg(label, "label").label
         for f in self.factors:
-            if f.label == _as_factor(label).label:
+            if f.label == lab:
                 return f
-        raise ValueError(f"world {self.name!r} has no factor {label!r}")
+        raise ValueError(f"label {label!r}: world {self.name!r} has no such factor")
 
     def parents(self, var: str) -> tuple[str, ...]:
         """Parents of ``var`` (the conditioning set of its factor, and co-generated
@@ -304,8 +400,8 @@ def _topological_order(
                 v = sorted(remaining[v] & set(remaining))[0]
             cycle = seen[seen.index(v) :] + [v]
             raise ValueError(
-                f"world {name!r} is not acyclic: variable {v!r} lies on the cycle "
-                + " <- ".join(cycle)
+                f"factors of world {name!r} are not acyclic: variable {v!r} lies on"
+                " the cycle " + " <- ".join(cycle)
             )
         v = ready[0]
         done.append(v)
@@ -327,10 +423,15 @@ def marginalise(world: World, var: str, avoid: Iterable[str] = ()) -> World:
     \prod_c f(c|\cdot)`, named with the letter of the children's factors
     (primed if that label is taken, or listed in ``avoid``).
     """
-    f = world.factor_of(var)
+    _world(world, "world")
+    f = world.factor_of(_variable(var))
+    avoid = _labels(avoid, "avoid")
+    for a in avoid:
+        if not isinstance(a, str):
+            raise TypeError(f"avoid must hold factor labels, got {type(a).__name__}")
     if len(f.vars) > 1:
         raise ValueError(
-            f"variable {var!r} shares the joint factor {f.label}; cannot marginalise it alone"
+            f"var {var!r} shares the joint factor {f.label}; cannot marginalise it alone"
         )
     kids = world.children(var)
     kid_factors: list[Factor] = []
@@ -420,14 +521,17 @@ class Objective:
 
     def log(self, label: str) -> sp.Expr:
         """``log`` of the symbol of the factor ``label`` (of either world)."""
-        lab = _as_factor(label).label
+        lab = _factor_arg(label, "label").label
         for s, f in self.factors.items():
             if f.label == lab:
                 return sp.log(s)
-        raise ValueError(f"no factor {label!r} in {self.P.name} or {self.Q.name}")
+        raise ValueError(
+            f"label {label!r}: there is no such factor in {self.P.name} or {self.Q.name}"
+        )
 
     def latex(self, weighted: bool = True) -> str:
         r"""LaTeX of the objective, one :math:`\langle\cdot\rangle_P` per piece."""
+        weighted = boolean(weighted, "weighted")
         parts = []
         for k, e in self.pieces.items():
             body = _log_tex(e, self.factors)
@@ -469,12 +573,25 @@ class Objective:
                 raise ValueError(
                     f"expr {expr!r} is not 'total', 'loss', 'constant' or a piece"
                 )
-        expr = sp.sympify(expr)
+        if not isinstance(expr, sp.Expr):
+            raise TypeError(
+                "expr must be 'total', 'loss', 'constant', a piece name or a SymPy"
+                f" expression, got {type(expr).__name__}"
+            )
+        if weights is not None and not isinstance(weights, Mapping):
+            raise TypeError(
+                f"weights must map symbols to numbers, got {type(weights).__name__}"
+            )
         by_name = {str(s): s for s in expr.free_symbols}
         subs = {}
         for k, v in (weights or {}).items():
+            if not isinstance(k, (str, sp.Symbol)):
+                raise TypeError(
+                    f"weights must map symbols (or their names) to numbers, got a key"
+                    f" of type {type(k).__name__}"
+                )
             key = by_name.get(k, sp.Symbol(k)) if isinstance(k, str) else k
-            subs[key] = sp.Float(float(v))
+            subs[key] = sp.Float(real_scalar(v, f"weights[{str(k)!r}]"))
         e = sp.expand(sp.expand_log(expr.subs(subs)))
         logs = sorted(e.atoms(sp.log), key=sp.default_sort_key)
         dummies = [sp.Dummy() for _ in logs]
@@ -537,8 +654,8 @@ def _log_tex(e: sp.Expr, factors: Mapping[sp.Symbol, Factor]) -> str:
 
 
 def _check_pair(P: World, Q: World) -> None:
-    if not isinstance(P, World) or not isinstance(Q, World):
-        raise TypeError("P and Q must be World objects")
+    _world(P, "P")
+    _world(Q, "Q")
     vp, vq = set(P.variables), set(Q.variables)
     if vp != vq:
         only_p, only_q = sorted(vp - vq), sorted(vq - vp)
@@ -570,7 +687,22 @@ def objective(
     factor. ``weights`` maps piece names to trade-off weights (SymPy symbols or
     numbers).
     """
+    return _objective(P, Q, pieces, weights, "pieces")
+
+
+def _objective(
+    P: World,
+    Q: World,
+    pieces: Mapping[str, Sequence[str]] | None,
+    weights: Mapping[str, Any] | None,
+    pieces_name: str,
+) -> Objective:
     _check_pair(P, Q)
+    for arg, nm in ((pieces, pieces_name), (weights, "weights")):
+        if arg is not None and not isinstance(arg, Mapping):
+            raise TypeError(
+                f"{nm} must be a mapping from piece names, got {type(arg).__name__}"
+            )
     pl = [f.label for f in P.factors]
     ql = [f.label for f in Q.factors]
     shared = tuple(lab for lab in pl if lab in ql)
@@ -591,26 +723,29 @@ def objective(
     assigned: dict[str, str] = {}
     out: dict[str, sp.Expr] = {}
     for name, labels in (pieces or {}).items():
-        if isinstance(labels, str):
-            labels = [labels]
+        where = f"{pieces_name}[{name!r}]"
+        if not isinstance(name, str):
+            raise TypeError(
+                f"{pieces_name} must map piece names (strings) to factor labels,"
+                f" got a key of type {type(name).__name__}"
+            )
         terms = []
-        for raw in labels:
-            lab = _as_factor(raw).label
+        for raw in _labels(labels, where):
+            lab = _factor_arg(raw, where).label
             if lab in shared:
                 raise ValueError(
-                    f"piece {name!r}: factor {lab} is in both worlds, so it cancels"
+                    f"{where}: factor {lab} is in both worlds, so it cancels"
                 )
             if lab in const_factors:
                 raise ValueError(
-                    f"piece {name!r}: factor {lab} is outside our control (a fixed term)"
+                    f"{where}: factor {lab} is outside our control (a fixed term)"
                 )
             if lab not in sign:
-                raise ValueError(
-                    f"piece {name!r}: no factor {lab} in {P.name} or {Q.name}"
-                )
+                raise ValueError(f"{where}: no factor {lab} in {P.name} or {Q.name}")
             if lab in assigned:
                 raise ValueError(
-                    f"factor {lab} is in two pieces, {assigned[lab]!r} and {name!r}"
+                    f"{pieces_name}: factor {lab} is in two pieces, {assigned[lab]!r}"
+                    f" and {name!r}"
                 )
             assigned[lab] = name
             f = P.factor(lab) if lab in pl else Q.factor(lab)
@@ -623,8 +758,15 @@ def objective(
     w: dict[str, sp.Expr] = {k: sp.Integer(1) for k in out}
     for k, v in (weights or {}).items():
         if k not in out:
-            raise ValueError(f"weight for unknown piece {k!r}; pieces are {list(out)}")
-        w[k] = sp.sympify(v)
+            raise ValueError(
+                f"weights has a weight for unknown piece {k!r}; pieces are {list(out)}"
+            )
+        if isinstance(v, sp.Basic):
+            if not isinstance(v, sp.Expr) or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                raise ValueError(f"weights[{k!r}] must be a finite expression, got {v}")
+            w[k] = v
+        else:
+            w[k] = sp.sympify(real_scalar(v, f"weights[{k!r}]"))
     return Objective(P, Q, integrand, shared, constant, const_factors, out, w, registry)
 
 
@@ -672,11 +814,12 @@ def bound(
     _check_pair(P, Q)
     if drop is None:
         drop = [v for v in P.variables if v not in P.observed]
-    drop = tuple(drop)
+    drop = tuple(_labels(drop, "drop"))
     for v in drop:
+        _variable(v, "drop")
         if v not in P.variables:
             raise ValueError(f"cannot drop {v!r}: it is not a variable of {P.name}")
-    joint = objective(P, Q, pieces, weights)
+    joint = _objective(P, Q, pieces, weights, "pieces")
     Pm, Qm = P, Q
     for v in reversed([u for u in P.variables if u in drop]):
         Pm = marginalise(Pm, v)
@@ -684,7 +827,9 @@ def bound(
         Qm = marginalise(
             Qm, v, avoid=[f.label for f in Pm.factors if f not in Qm.factors]
         )
-    return Bound(joint, objective(Pm, Qm, marginal_pieces), drop)
+    return Bound(
+        joint, _objective(Pm, Qm, marginal_pieces, None, "marginal_pieces"), drop
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -701,20 +846,25 @@ def _base_factors(f: Factor) -> list[Factor]:
 def _sizes(tables: Mapping[str, Any]) -> dict[str, int]:
     """Infer the number of states of each variable from the tables, consistently."""
     if not isinstance(tables, Mapping):
-        raise TypeError("tables must map factor labels to arrays")
+        raise TypeError(
+            f"tables must map factor labels to arrays, got {type(tables).__name__}"
+        )
     sizes: dict[str, int] = {}
     for lab, t in tables.items():
-        f = parse_factor(lab)
+        f = _factor_arg(lab, "tables")
+        t = _check_table(f, t)
         shape = np.shape(t)
         axes = f.vars + f.parents
         if len(shape) != len(axes):
             raise ValueError(
-                f"table for {lab} has {len(shape)} axes, expected {len(axes)} ({', '.join(axes)})"
+                f"tables[{lab!r}] has shape {shape} with {len(shape)} axes, expected"
+                f" {len(axes)} ({', '.join(axes)})"
             )
         for v, n in zip(axes, shape):
             if sizes.setdefault(v, n) != n:
                 raise ValueError(
-                    f"variable {v!r} has {sizes[v]} states in one table and {n} in {lab}"
+                    f"tables: variable {v!r} has {sizes[v]} states in one table and"
+                    f" {n} in {lab} (shape mismatch)"
                 )
     return sizes
 
@@ -731,18 +881,30 @@ def _base_table(
     f: Factor, tables: Mapping[str, Any], sizes: Mapping[str, int]
 ) -> np.ndarray:
     if f.label not in tables:
-        raise ValueError(f"no table for factor {f.label}")
-    t = np.asarray(tables[f.label], dtype=np.float64)
+        raise ValueError(f"tables has no table for factor {f.label}")
+    return _check_table(f, tables[f.label])
+
+
+def _check_table(f: Factor, table: Any) -> np.ndarray:
+    """A conditional probability table of ``f``: finite, non-negative, normalised."""
+    where = f"tables[{f.label!r}]"
+    t = np.asarray(as_float_array(table, where))
+    if t.ndim != len(f.vars) + len(f.parents):
+        raise ValueError(
+            f"{where} has shape {t.shape} with {t.ndim} axes, expected"
+            f" {len(f.vars) + len(f.parents)} ({', '.join(f.vars + f.parents)})"
+        )
+    if t.size == 0:
+        raise ValueError(f"{where} is empty (shape {t.shape})")
     if not np.all(np.isfinite(t)):
-        raise ValueError(f"table for {f.label} has non-finite entries")
+        raise ValueError(f"{where} has non-finite entries")
     if np.any(t < 0):
-        raise ValueError(f"table for {f.label} has negative entries")
+        raise ValueError(f"{where} has negative entries")
     totals = t.sum(axis=tuple(range(len(f.vars))))
     worst = float(np.max(np.abs(totals - 1.0)))
     if worst > NORMALISATION_ATOL:
         raise ValueError(
-            f"table for {f.label} is not normalised over {', '.join(f.vars)} "
-            f"(off by {worst:.3g})"
+            f"{where} is not normalised over {', '.join(f.vars)} (off by {worst:.3g})"
         )
     return t
 
@@ -776,7 +938,14 @@ def joint_table(
     world: World, tables: Mapping[str, Any], *, sizes: Mapping[str, int] | None = None
 ) -> np.ndarray:
     """The joint probability table of ``world``, axes in sorted variable order."""
-    sizes = _sizes(tables) if sizes is None else sizes
+    _world(world, "world")
+    table_sizes = _sizes(tables)
+    if sizes is None:
+        sizes = table_sizes
+    elif not isinstance(sizes, Mapping):
+        raise TypeError(
+            f"sizes must map variables to numbers of states, got {type(sizes).__name__}"
+        )
     order = sorted(world.variables)
     L = _letters(order)
     ops, subs = [], []
@@ -802,7 +971,9 @@ def marginal_kl(
 ) -> float:
     """Brute-force KL between the marginals of ``P`` and ``Q`` on ``keep``."""
     _check_pair(P, Q)
-    keep = set(keep)
+    keep = set(_labels(keep, "keep"))
+    for v in keep:
+        _variable(v, "keep")
     order = sorted(P.variables)
     for v in keep - set(order):
         raise ValueError(f"cannot keep {v!r}: it is not a variable of {P.name}")
@@ -828,25 +999,43 @@ def random_tables(
     gets one table. Merged factors (from :func:`marginalise`) get none: their
     tables follow from their components.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator (np.random.default_rng(seed))")
-    if concentration <= 0:
-        raise ValueError(f"concentration must be positive, got {concentration}")
+    require_generator(rng, "rng")
+    concentration = positive_scalar(concentration, "concentration")
+    if not isinstance(sizes, Mapping):
+        raise TypeError(
+            f"sizes must map variables to numbers of states, got {type(sizes).__name__}"
+        )
+    if isinstance(worlds, World) or not isinstance(worlds, Iterable):
+        raise TypeError(
+            f"worlds must be a sequence of World objects, got {type(worlds).__name__}"
+        )
+    worlds = list(worlds)
+    if not worlds:
+        raise ValueError("worlds is empty: give at least one World")
+    for w in worlds:
+        _world(w, "worlds")
     out: dict[str, np.ndarray] = {}
     for w in worlds:
         for f0 in w.factors:
             for f in _base_factors(f0):
                 if f.label in out:
                     continue
+                n_states = {}
                 for v in f.vars + f.parents:
                     if v not in sizes:
                         raise ValueError(f"sizes has no entry for variable {v!r}")
-                    if not isinstance(sizes[v], int) or sizes[v] < 1:
-                        raise ValueError(f"sizes[{v!r}] must be a positive int")
-                nv = int(np.prod([sizes[v] for v in f.vars]))
-                npar = int(np.prod([sizes[v] for v in f.parents])) if f.parents else 1
+                    n = as_int(sizes[v])
+                    if n is None or n < 1:
+                        raise ValueError(
+                            f"sizes[{v!r}] must be a positive int, got {sizes[v]!r}"
+                        )
+                    n_states[v] = n
+                nv = int(np.prod([n_states[v] for v in f.vars]))
+                npar = (
+                    int(np.prod([n_states[v] for v in f.parents])) if f.parents else 1
+                )
                 draw = rng.dirichlet(np.full(nv, concentration), size=npar).T
                 out[f.label] = draw.reshape(
-                    [sizes[v] for v in f.vars] + [sizes[v] for v in f.parents]
+                    [n_states[v] for v in f.vars] + [n_states[v] for v in f.parents]
                 )
     return out

@@ -84,7 +84,8 @@ def _amount(value: Any, name: str = "value") -> Any:
     if isinstance(value, (numbers.Real, np.ndarray, jax.Array)):
         arr = value
         if isinstance(value, np.ndarray) or (
-            isinstance(value, jax.Array) and not jnp.issubdtype(value.dtype, jnp.floating)
+            isinstance(value, jax.Array)
+            and not jnp.issubdtype(value.dtype, jnp.floating)
         ):
             as_float_array(value, name)  # rejects complex, object and key arrays
     else:

@@ -258,7 +258,9 @@ def linear_gaussian_frontier(eigenvalues: Any, w: Any, beta: Any) -> tuple[Any, 
     so this is the frontier of linear-Gaussian VAEs on *any* data with that
     covariance.
     """
-    eig = vector(eigenvalues, "eigenvalues", what="the eigenvalues of the data covariance")
+    eig = vector(
+        eigenvalues, "eigenvalues", what="the eigenvalues of the data covariance"
+    )
     require_positive(eig, "eigenvalues")
     w = positive_scalar(w, "w")
     beta = np.asarray(positive_array(beta, "beta"))[..., None]
@@ -333,9 +335,7 @@ def fit_linear_beta_vae(
     steps = whole_number(steps, "steps", 1)
     learning_rate = _learning_rate(learning_rate)
     if not isinstance(init, (tuple, list)) or len(init) != 4:
-        raise TypeError(
-            f"init must be a tuple (a, b, v, w) of 4 numbers, got {init!r}"
-        )
+        raise TypeError(f"init must be a tuple (a, b, v, w) of 4 numbers, got {init!r}")
     a0, b0 = real_scalar(init[0], "init a"), real_scalar(init[1], "init b")
     v0, w0 = positive_scalar(init[2], "init v"), positive_scalar(init[3], "init w")
     if a0 == 0 and b0 == 0:
@@ -397,7 +397,11 @@ def linear_vae_terms(
     cov, A, B, V = (
         as_float_array(m, n) for m, n in ((cov, "cov"), (A, "A"), (B, "B"), (V, "V"))
     )
-    if jnp.ndim(cov) != 2 or jnp.shape(cov)[0] != jnp.shape(cov)[1] or jnp.size(cov) == 0:
+    if (
+        jnp.ndim(cov) != 2
+        or jnp.shape(cov)[0] != jnp.shape(cov)[1]
+        or jnp.size(cov) == 0
+    ):
         raise ValueError(
             f"cov must be a non-empty square matrix, got shape {jnp.shape(cov)}"
         )
@@ -445,7 +449,9 @@ def fit_linear_vae_matrix(
     """
     cov = np.asarray(finite_array(cov, "cov"))
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or cov.size == 0:
-        raise ValueError(f"cov must be a non-empty square matrix, got shape {cov.shape}")
+        raise ValueError(
+            f"cov must be a non-empty square matrix, got shape {cov.shape}"
+        )
     if not np.allclose(cov, cov.T) or np.min(np.linalg.eigvalsh(cov)) <= 0:
         raise ValueError("cov must be symmetric positive-definite")
     w = positive_scalar(w, "w")
