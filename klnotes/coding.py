@@ -27,20 +27,33 @@ from fractions import Fraction
 from numbers import Real
 from typing import Any
 
+import jax
+import numpy as np
+
+from ._validate import as_float_array
+
 _FLOAT_ATOL = 1e-9
 
 
 def _probabilities(probs: Any, name: str = "probs") -> list[Any]:
+    if isinstance(probs, (np.ndarray, jax.Array)):
+        arr = np.asarray(as_float_array(probs, name))
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        probs = arr.tolist()
     if isinstance(probs, (str, bytes, Mapping)) or not isinstance(probs, Sequence):
         raise TypeError(
             f"{name} must be a sequence of probabilities, got {type(probs).__name__}"
         )
     values = list(probs)
     if len(values) < 1:
-        raise ValueError(f"{name} has no symbols")
+        raise ValueError(f"{name} has no symbols (it is empty)")
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (Real, Fraction)):
-            raise TypeError(f"{name} must hold real numbers, got {type(v).__name__}")
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (Real, Fraction)):
+            raise TypeError(
+                f"{name} must be a sequence of real numbers, got an entry of type"
+                f" {type(v).__name__}"
+            )
         if not math.isfinite(float(v)):
             raise ValueError(f"{name} has a non-finite entry {v!r}")
         if v <= 0:
@@ -67,13 +80,13 @@ def huffman_code(
     p = _probabilities(probs)
     if symbols is None:
         if len(p) > 26:
-            raise ValueError("give symbols explicitly for more than 26 probabilities")
+            raise ValueError(
+                "symbols must be given explicitly for more than 26 probabilities"
+            )
         symbols = [chr(ord("A") + i) for i in range(len(p))]
-    symbols = list(symbols)
+    symbols = _symbols(symbols)
     if len(symbols) != len(p):
         raise ValueError(f"symbols has {len(symbols)} entries but probs has {len(p)}")
-    if len(set(symbols)) != len(symbols):
-        raise ValueError("symbols must be distinct")
     if len(p) == 1:
         return {symbols[0]: "0"}
     order = itertools.count()
@@ -91,13 +104,44 @@ def huffman_code(
     return {s: code[s] for s in symbols}
 
 
+def _symbols(symbols: Any, name: str = "symbols") -> list[str]:
+    """Distinct strings, one per probability."""
+    if isinstance(symbols, np.ndarray):
+        symbols = symbols.tolist()
+    if isinstance(symbols, (bytes, Mapping)) or not isinstance(symbols, Sequence):
+        raise TypeError(
+            f"{name} must be a sequence of strings, got {type(symbols).__name__}"
+        )
+    out = list(symbols)
+    for s in out:
+        if not isinstance(s, str):
+            raise TypeError(
+                f"{name} must be a sequence of strings, got an entry of type"
+                f" {type(s).__name__}"
+            )
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} must be distinct, got {out}")
+    return out
+
+
 def _code(code: Any) -> dict[str, str]:
-    if not isinstance(code, Mapping) or not code:
-        raise TypeError("code must be a non-empty mapping from symbol to codeword")
+    if not isinstance(code, Mapping):
+        raise TypeError(
+            "code must be a non-empty mapping from symbol to codeword,"
+            f" got {type(code).__name__}"
+        )
+    if not code:
+        raise ValueError("code is empty: it must map at least one symbol")
     for s, w in code.items():
-        if not isinstance(w, str) or not w or set(w) - {"0", "1"}:
+        if not isinstance(w, str):
+            raise TypeError(
+                f"code: the codeword for {s!r} must be a string of 0s and 1s,"
+                f" got {type(w).__name__}"
+            )
+        if not w or set(w) - {"0", "1"}:
             raise ValueError(
-                f"codeword for {s!r} must be a non-empty string of 0s and 1s, got {w!r}"
+                f"code: the codeword for {s!r} must be a non-empty string of 0s"
+                f" and 1s, got {w!r}"
             )
     return dict(code)
 
@@ -123,14 +167,14 @@ def expected_length(
     """
     p = _probabilities(probs)
     c = _code(code)
-    syms = list(c) if symbols is None else list(symbols)
+    syms = list(c) if symbols is None else _symbols(symbols)
     if len(syms) != len(p):
         raise ValueError(
             f"probs has {len(p)} entries but there are {len(syms)} symbols"
         )
     missing = [s for s in syms if s not in c]
     if missing:
-        raise ValueError(f"code has no codeword for {missing}")
+        raise ValueError(f"code has no codeword for the symbols {missing}")
     return sum(
         (pi * len(c[s]) for pi, s in zip(p, syms)),
         Fraction(0) if isinstance(p[0], (int, Fraction)) else 0.0,

@@ -48,11 +48,16 @@ import numpy as np
 from . import nn
 from ._validate import (
     as_float_array,
+    choice,
     finite_array,
+    is_traced,
     positive_scalar,
     real_scalar,
+    require_broadcast,
+    require_callable,
     require_finite,
-    require_positive,
+    require_key,
+    require_layers,
     whole_number,
 )
 from .distributions import gaussian_log_density
@@ -103,31 +108,45 @@ class Schedule:
     param: float = 1.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.kind, str):
+            raise TypeError(
+                "kind must be 'linear', 'cosine' or 'power', got"
+                f" {type(self.kind).__name__}"
+            )
         if self.kind not in ("linear", "cosine", "power"):
             raise ValueError(
                 f"kind must be 'linear', 'cosine' or 'power', got {self.kind!r}"
             )
         for name in ("gamma_min", "gamma_max", "param"):
             v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, (int, float))
-                or not math.isfinite(v)
+            if isinstance(v, (np.ndarray, jax.Array)) and np.ndim(v) == 0:
+                v = np.asarray(v).item()
+            if isinstance(v, (bool, np.bool_)) or not isinstance(
+                v, (int, float, np.integer, np.floating)
             ):
+                raise TypeError(
+                    f"{name} must be a finite number, got {type(v).__name__}"
+                )
+            if not math.isfinite(v):
                 raise ValueError(f"{name} must be a finite number, got {v!r}")
+            # plain floats keep the schedule hashable and equal across input types
+            object.__setattr__(self, name, float(v))
         if not self.gamma_min < self.gamma_max:
             raise ValueError(
                 f"gamma_min must be < gamma_max (noise must increase), got {self.gamma_min} and {self.gamma_max}"
             )
         if self.kind == "power" and not self.param > 0:
             raise ValueError(
-                f"the power of a power schedule must be positive, got {self.param}"
+                f"param (the power of a power schedule) must be positive, got {self.param}"
             )
 
     def gamma(self, t: Any) -> Any:
-        r""":math:`\gamma(t)`, elementwise, for :math:`t \in [0, 1]` (NumPy in, NumPy out; JAX in, JAX out)."""
+        r""":math:`\gamma(t)`, elementwise, for :math:`t \in [0, 1]` (NumPy in, NumPy out; JAX in, JAX out).
+
+        Concrete ``t`` must be finite and lie in [0, 1]; traced ``t`` is not checked.
+        """
         xp = _xp(t)
-        t = xp.asarray(t, dtype=xp.float64)
+        t = _times(t)
         g0, g1 = self.gamma_min, self.gamma_max
         if self.kind == "linear":
             return g0 + (g1 - g0) * t
@@ -139,7 +158,7 @@ class Schedule:
 
     def gamma_prime(self, t: Any) -> jax.Array:
         r""":math:`\gamma'(t)` by automatic differentiation, elementwise."""
-        t = jnp.asarray(t, dtype=jnp.float64)
+        t = jnp.asarray(_times(t), dtype=jnp.float64)
         flat = jax.vmap(jax.grad(lambda u: self.gamma(u)))(t.ravel())
         return flat.reshape(t.shape)
 
@@ -156,9 +175,26 @@ class Schedule:
         return _xp(t).exp(-self.gamma(t))
 
 
+def _times(t: Any) -> Any:
+    """Times ``t`` in [0, 1]: a float array (NumPy or JAX), checked when concrete."""
+    t = as_float_array(t, "t")
+    if not is_traced(t):
+        require_finite(t, "t")
+        a = np.asarray(t)
+        if np.any((a < 0) | (a > 1)):
+            raise ValueError(
+                f"t must lie in [0, 1], got values in [{a.min():.3g}, {a.max():.3g}]"
+            )
+    return t
+
+
+def _ends(gamma_min: Any, gamma_max: Any) -> tuple[float, float]:
+    return real_scalar(gamma_min, "gamma_min"), real_scalar(gamma_max, "gamma_max")
+
+
 def linear_schedule(gamma_min: float = -13.3, gamma_max: float = 5.0) -> Schedule:
     r"""The linear schedule :math:`\gamma(t) = \gamma_{\min} + (\gamma_{\max}-\gamma_{\min})\,t`."""
-    return Schedule("linear", float(gamma_min), float(gamma_max))
+    return Schedule("linear", *_ends(gamma_min, gamma_max))
 
 
 def cosine_schedule(gamma_min: float = -13.3, gamma_max: float = 5.0) -> Schedule:
@@ -166,14 +202,15 @@ def cosine_schedule(gamma_min: float = -13.3, gamma_max: float = 5.0) -> Schedul
     with :math:`u` mapped affinely from :math:`[0,1]` onto the interval where
     :math:`\gamma` runs from ``gamma_min`` to ``gamma_max``. Same endpoints as
     :func:`linear_schedule`, different path."""
-    return Schedule("cosine", float(gamma_min), float(gamma_max))
+    return Schedule("cosine", *_ends(gamma_min, gamma_max))
 
 
 def power_schedule(
     gamma_min: float = -13.3, gamma_max: float = 5.0, power: float = 2.0
 ) -> Schedule:
     r""":math:`\gamma(t) = \gamma_{\min} + (\gamma_{\max}-\gamma_{\min})\,t^{p}` with ``power`` :math:`p > 0`."""
-    return Schedule("power", float(gamma_min), float(gamma_max), float(power))
+    power = positive_scalar(power, "power")
+    return Schedule("power", *_ends(gamma_min, gamma_max), power)
 
 
 def _require_schedule(schedule: Any) -> Schedule:
@@ -200,7 +237,9 @@ def snr_difference(gamma_s: Any, gamma_t: Any) -> Any:
     r""":math:`\mathrm{SNR}(s) - \mathrm{SNR}(t) = e^{-\gamma_s} - e^{-\gamma_t}`, computed
     stably as :math:`-e^{-\gamma_s}\,\operatorname{expm1}(\gamma_s - \gamma_t)`."""
     xp = _xp(gamma_s, gamma_t)
-    gs, gt = xp.asarray(gamma_s), xp.asarray(gamma_t)
+    gs, gt = finite_array(gamma_s, "gamma_s"), finite_array(gamma_t, "gamma_t")
+    require_broadcast({"gamma_s": gs, "gamma_t": gt})
+    gs, gt = xp.asarray(gs), xp.asarray(gt)
     return -xp.exp(-gs) * xp.expm1(gs - gt)
 
 
@@ -232,11 +271,13 @@ class DiffusionLoss:
         object.__setattr__(self, "dim", int(self.dim))
         shapes = set()
         for name in TERMS[:3]:
-            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            arr = np.asarray(as_float_array(getattr(self, name), name))
             if arr.ndim > 1:
                 raise ValueError(
                     f"{name} must be a number or a 1-D array of per-example values, got shape {arr.shape}"
                 )
+            if arr.ndim == 1 and arr.size == 0:
+                raise ValueError(f"{name} is empty: it needs at least one example")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} has non-finite entries (NaN or inf)")
             object.__setattr__(self, name, arr)
@@ -265,17 +306,16 @@ class DiffusionLoss:
         ``unit`` is ``"nats"`` or ``"bpd"`` (bits per dimension). Only for losses
         that carry per-example values.
         """
-        if term not in TERMS:
-            raise ValueError(f"term must be one of {TERMS}, got {term!r}")
-        if unit not in ("nats", "bpd"):
-            raise ValueError(f"unit must be 'nats' or 'bpd', got {unit!r}")
+        term = choice(term, "term", TERMS)
+        unit = choice(unit, "unit", ("nats", "bpd"))
         values = np.broadcast_to(
             getattr(self, term),
             np.broadcast_shapes(self.prior.shape, self.diffusion.shape),
         )
         if values.ndim != 1:
             raise ValueError(
-                "this loss holds exact expectations, not per-example values; it has no standard error"
+                "this loss holds exact expectations, not per-example values, so no"
+                f" term (here {term!r}) has a standard error"
             )
         est = mc_estimate(np.asarray(values))
         return est if unit == "nats" else est.scaled(1.0 / (self.dim * LN2))
@@ -305,15 +345,27 @@ def _check_data(x: Any) -> jax.Array:
 
 
 def _check_key(key: Any) -> None:
-    if not isinstance(key, jax.Array) or key.shape != (2,) or key.dtype != jnp.uint32:
-        raise TypeError(
-            "key must be a jax.random.PRNGKey (a uint32 array of shape (2,))"
-        )
+    require_key(key, "key")
 
 
 def _check_callable(f: Any, name: str) -> None:
-    if not callable(f):
-        raise TypeError(f"{name} must be callable, got {type(f).__name__}")
+    require_callable(f, name)
+
+
+def _check_decoder(decoder: Any) -> None:
+    if decoder is not None:
+        require_callable(decoder, "decoder")
+
+
+def _traced_data(x: Any) -> Any:
+    """Data ``(n, d)`` for the traceable terms: shape always, finiteness when concrete."""
+    x = as_float_array(x, "x")
+    if jnp.ndim(x) != 2:
+        raise ValueError(
+            f"x must have shape (n, d): n examples of dimension d, got shape {jnp.shape(x)}"
+        )
+    require_finite(x, "x")
+    return jnp.asarray(x)
 
 
 def rescaled_decoder(schedule: Schedule) -> Decoder:
@@ -333,7 +385,18 @@ def rescaled_decoder(schedule: Schedule) -> Decoder:
 
 def prior_term(x: Any, schedule: Schedule) -> Any:
     r"""Per example :math:`I[\mathcal N(\alpha_1 x, \sigma_1^2 I); \mathcal N(0, I)]
-    = \tfrac12\sum_j(\sigma_1^2 + \alpha_1^2 x_j^2 - 1 - \log\sigma_1^2)`, exactly."""
+    = \tfrac12\sum_j(\sigma_1^2 + \alpha_1^2 x_j^2 - 1 - \log\sigma_1^2)`, exactly.
+
+    ``x`` has shape ``(..., d)``; NumPy in, NumPy out; JAX (also traced) in, JAX out.
+    """
+    schedule = _require_schedule(schedule)
+    use_jax = isinstance(x, jax.Array)
+    x = as_float_array(x, "x")
+    if jnp.ndim(x) == 0:
+        raise ValueError("x must have at least one axis (the dimensions d), got a scalar")
+    require_finite(x, "x")
+    if use_jax:
+        x = jnp.asarray(x)
     g1 = schedule.gamma_max
     a2, s2 = 1.0 / (1.0 + math.exp(g1)), 1.0 / (1.0 + math.exp(-g1))
     return 0.5 * _xp(x).sum(s2 + a2 * x**2 - 1.0 - math.log(s2), axis=-1)
@@ -367,8 +430,14 @@ def continuous_terms(
     The diffusion term draws one :math:`t \sim U(0,1)` and one :math:`z_t` per
     example: :math:`\tfrac12\gamma'(t)\,e^{-\gamma_t}\lVert x - \hat x(z_t)\rVert^2`,
     an unbiased estimate of :math:`-\tfrac12\int_0^1 \mathrm{SNR}'(t)\langle\lVert x-\hat x\rVert^2\rangle dt`.
-    No input validation: use :func:`continuous_loss` outside ``jit``.
+    Traceable: types and shapes are checked always, values of ``x`` only when
+    concrete; :func:`continuous_loss` is the validated entry point outside ``jit``.
     """
+    _check_key(key)
+    x = _traced_data(x)
+    schedule = _require_schedule(schedule)
+    _check_callable(denoiser, "denoiser")
+    _check_decoder(decoder)
     decoder = rescaled_decoder(schedule) if decoder is None else decoder
     k_t, k_z, k_0 = jax.random.split(key, 3)
     t = jax.random.uniform(k_t, (x.shape[0],), dtype=jnp.float64)
@@ -395,8 +464,15 @@ def discrete_mc_terms(
 
     Draws :math:`i \sim \mathrm{Uniform}\{1..T\}` and returns
     :math:`T\cdot\tfrac12(\mathrm{SNR}_{s_i}-\mathrm{SNR}_{t_i})\lVert x-\hat x(z_{t_i})\rVert^2`,
-    unbiased for the sum over all steps.
+    unbiased for the sum over all steps. Traceable, validated like
+    :func:`continuous_terms`.
     """
+    _check_key(key)
+    x = _traced_data(x)
+    schedule = _require_schedule(schedule)
+    _check_callable(denoiser, "denoiser")
+    T = _require_steps(T)
+    _check_decoder(decoder)
     decoder = rescaled_decoder(schedule) if decoder is None else decoder
     k_i, k_z, k_0 = jax.random.split(key, 3)
     i = jax.random.randint(k_i, (x.shape[0],), 1, T + 1).astype(jnp.float64)
@@ -447,6 +523,7 @@ def continuous_loss(
     schedule = _require_schedule(schedule)
     _check_callable(denoiser, "denoiser")
     _check_key(key)
+    _check_decoder(decoder)
     terms = jax.jit(continuous_terms, static_argnums=(2, 3, 4))(
         key, x, schedule, denoiser, decoder
     )
@@ -472,6 +549,7 @@ def discrete_loss(
     _check_callable(denoiser, "denoiser")
     _check_key(key)
     T = _require_steps(T)
+    _check_decoder(decoder)
     decoder = rescaled_decoder(schedule) if decoder is None else decoder
     k_steps, k_0 = jax.random.split(key)
     total, _ = jax.jit(_all_steps, static_argnums=(2, 3, 4))(
@@ -496,6 +574,7 @@ def discrete_loss_mc(
     _check_callable(denoiser, "denoiser")
     _check_key(key)
     T = _require_steps(T)
+    _check_decoder(decoder)
     terms = jax.jit(discrete_mc_terms, static_argnums=(2, 3, 4, 5))(
         key, x, schedule, denoiser, T, decoder
     )
@@ -536,8 +615,23 @@ def reverse_step_params(
     :math:`\sigma_{t|s}^2 = \sigma_t^2 - \alpha_{t|s}^2\sigma_s^2 = -\sigma_t^2\operatorname{expm1}(\gamma_s-\gamma_t)`:
     mean :math:`(\alpha_{t|s}\sigma_s^2 z_t + \alpha_s\sigma_{t|s}^2\hat x)/\sigma_t^2`,
     variance :math:`\sigma_{t|s}^2\sigma_s^2/\sigma_t^2 = -\sigma_s^2\operatorname{expm1}(\gamma_s-\gamma_t)`.
+
+    Requires :math:`\gamma_s < \gamma_t` (checked when concrete). Traceable.
     """
     xp = _xp(z_t, x_hat, gamma_s, gamma_t)
+    z_t, x_hat = finite_array(z_t, "z_t"), finite_array(x_hat, "x_hat")
+    gamma_s = finite_array(gamma_s, "gamma_s")
+    gamma_t = finite_array(gamma_t, "gamma_t")
+    require_broadcast({"z_t": z_t, "x_hat": x_hat, "gamma_s": gamma_s, "gamma_t": gamma_t})
+    if not (is_traced(gamma_s) or is_traced(gamma_t)) and np.any(
+        np.asarray(gamma_s) >= np.asarray(gamma_t)
+    ):
+        raise ValueError(
+            "gamma_s must be < gamma_t (noise increases from s to t), so that the"
+            " reverse step has a positive variance"
+        )
+    if xp is jnp:
+        z_t, x_hat, gamma_s, gamma_t = map(jnp.asarray, (z_t, x_hat, gamma_s, gamma_t))
     a2s, a2t = _sigmoid(-gamma_s, xp), _sigmoid(-gamma_t, xp)
     s2s, s2t = _sigmoid(gamma_s, xp), _sigmoid(gamma_t, xp)
     frac = -xp.expm1(gamma_s - gamma_t)  # sigma_{t|s}^2 / sigma_t^2 = 1 - SNR_t/SNR_s
@@ -564,6 +658,7 @@ def sample(
     _check_callable(denoiser, "denoiser")
     T = _require_steps(T)
     n, dim = whole_number(n, "n", 1), whole_number(dim, "dim", 1)
+    _check_decoder(decoder)
     decoder = rescaled_decoder(schedule) if decoder is None else decoder
 
     @jax.jit
@@ -670,13 +765,16 @@ def gaussian_reconstruction_term(
     """
     mu, s = _check_gaussian(mu, s)
     g0 = _require_schedule(schedule).gamma_min
+    decoder = _decoder_name(decoder)
     if decoder == "rescaled":
         return 0.5 * (math.log(2 * math.pi) + g0 + 1.0)
-    if decoder == "optimal":
-        return 0.5 * (
-            math.log(2 * math.pi * math.e * s**2) + g0 - math.log(s**2 + math.exp(g0))
-        )
-    raise ValueError(f"decoder must be 'rescaled' or 'optimal', got {decoder!r}")
+    return 0.5 * (
+        math.log(2 * math.pi * math.e * s**2) + g0 - math.log(s**2 + math.exp(g0))
+    )
+
+
+def _decoder_name(decoder: Any) -> str:
+    return choice(decoder, "decoder", ("rescaled", "optimal"))
 
 
 def gaussian_bound(
@@ -688,6 +786,9 @@ def gaussian_bound(
     dim: int = 1,
 ) -> DiffusionLoss:
     """The exact expected loss (three terms) for data N(mu, s² I_dim) with the optimal denoiser."""
+    mu, s = _check_gaussian(mu, s)
+    dim = whole_number(dim, "dim", 1)
+    _decoder_name(decoder)
     d = gaussian_diffusion_term(s, schedule, T)
     return DiffusionLoss(
         dim * np.float64(gaussian_prior_term(mu, s, schedule)),
@@ -731,6 +832,7 @@ def gaussian_bound_pointwise(
     mu, s = _check_gaussian(mu, s)
     schedule = _require_schedule(schedule)
     T = _require_steps(T)
+    decoder = _decoder_name(decoder)
     x = np.asarray(finite_array(x, "x"))
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D array of points, got shape {x.shape}")
@@ -766,6 +868,7 @@ def gaussian_model_marginal(
     mu, s = _check_gaussian(mu, s)
     schedule = _require_schedule(schedule)
     T = _require_steps(T)
+    decoder = _decoder_name(decoder)
     gs, gt = step_gammas(schedule, T)
     a, _, c = _gaussian_coeffs(mu, s, gt)
     # x_hat = mu + c (z - a mu) is affine in z, so is the reverse-step mean: A z + b
@@ -816,8 +919,8 @@ def ring_mixture_params(
 ) -> tuple[np.ndarray, float]:
     """Means (k, 2) of a ring of k equal-weight isotropic Gaussians, and their std."""
     k = whole_number(k, "k", 1)
-    require_positive(radius, "radius")
-    require_positive(scale, "scale")
+    radius = positive_scalar(radius, "radius")
+    scale = positive_scalar(scale, "scale")
     angles = 2 * np.pi * np.arange(k) / k
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), float(scale)
 
@@ -828,8 +931,7 @@ def _check_ring(means: Any, scale: Any) -> tuple[jax.Array, float]:
         raise ValueError(
             f"means must have shape (k, d) with k >= 1, got shape {np.shape(arr)}"
         )
-    require_positive(scale, "scale")
-    return jnp.asarray(arr), float(scale)
+    return jnp.asarray(arr), positive_scalar(scale, "scale")
 
 
 def ring_mixture_sample(key: jax.Array, n: int, means: Any, scale: float) -> jax.Array:
@@ -845,7 +947,7 @@ def ring_mixture_sample(key: jax.Array, n: int, means: Any, scale: float) -> jax
 def ring_mixture_log_density(x: Any, means: Any, scale: float) -> jax.Array:
     """Exact log-density of the equal-weight mixture at the rows of ``x``."""
     means, scale = _check_ring(means, scale)
-    x = as_float_array(x, "x")
+    x = finite_array(x, "x")
     if np.ndim(x) != 2 or np.shape(x)[1] != means.shape[1]:
         raise ValueError(
             f"x must have shape (n, {means.shape[1]}) to match means, got shape {np.shape(x)}"
@@ -866,6 +968,11 @@ def mlp_init(
     key: jax.Array, dim: int = 2, hidden: int = 64, depth: int = 3, n_freq: int = 4
 ) -> list:
     """Parameters of an MLP from (z, Fourier features of gamma) to the noise estimate epsilon_hat."""
+    _check_key(key)
+    dim = whole_number(dim, "dim", 1)
+    hidden = whole_number(hidden, "hidden", 1)
+    depth = whole_number(depth, "depth", 0)
+    n_freq = whole_number(n_freq, "n_freq", 0)
     params = nn.mlp_init(key, [dim + 2 * n_freq + 1] + [hidden] * depth + [dim])
     w, b = params[-1]
     params[-1] = (w * 0.0, b)  # start at eps_hat = 0, i.e. x_hat = z / alpha
@@ -874,9 +981,16 @@ def mlp_init(
 
 def mlp_denoiser(params: list, schedule: Schedule) -> Denoiser:
     r"""The denoiser of an MLP that predicts the noise: :math:`\hat x = (z - \sigma\hat\epsilon)/\alpha`."""
+    params = require_layers(params, "params")
     schedule = _require_schedule(schedule)
     g0, g1 = schedule.gamma_min, schedule.gamma_max
-    n_freq = (params[0][0].shape[0] - params[-1][0].shape[1] - 1) // 2
+    n_in, dim = params[0][0].shape[0], params[-1][0].shape[1]
+    if n_in <= dim or (n_in - dim - 1) % 2:
+        raise ValueError(
+            f"params has input width {n_in} and output width {dim}, which is not"
+            " dim + 2 n_freq + 1 inputs for dim outputs (use mlp_init)"
+        )
+    n_freq = (n_in - dim - 1) // 2
 
     def denoiser(z: jax.Array, gamma: jax.Array) -> jax.Array:
         u = (2.0 * (gamma - g0) / (g1 - g0) - 1.0)[:, None]
@@ -929,7 +1043,7 @@ def train_denoiser(
         (depth, "depth"),
     ):
         whole_number(v, name, 1)
-    require_positive(learning_rate, "learning_rate")
+    learning_rate = positive_scalar(learning_rate, "learning_rate")
     k_init, k_train = jax.random.split(key)
     params = mlp_init(k_init, dim, hidden, depth)
 

@@ -12,7 +12,18 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from ._validate import as_float_array, is_jax, is_traced, require_distribution
+from ._validate import (
+    as_float_array,
+    finite_array,
+    is_jax,
+    is_traced,
+    positive_array,
+    positive_scalar,
+    require_broadcast,
+    require_distribution,
+    require_finite,
+    require_generator,
+)
 
 
 def random_distribution(
@@ -26,19 +37,31 @@ def random_distribution(
     Drawn from a symmetric Dirichlet with the given concentration; every entry
     is strictly positive with probability one.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator (use np.random.default_rng(seed))"
-        )
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if not (0 < concentration < np.inf):  # also rejects NaN
-        raise ValueError(
-            f"concentration must be positive and finite, got {concentration}"
-        )
+    require_generator(rng, "rng")
+    shape = _shape(shape)
+    concentration = positive_scalar(concentration, "concentration")
     n = int(np.prod(shape))
-    if n < 1:
-        raise ValueError(f"shape {shape} has no outcomes")
+    if n < 1 or min(shape) < 1:
+        raise ValueError(
+            f"shape {shape} has no outcomes: its entries must be positive ints"
+        )
     return rng.dirichlet(np.full(n, concentration)).reshape(shape)
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    """A shape: an int or a sequence of ints (Python or NumPy, not bool)."""
+    entries = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    if isinstance(shape, (str, bytes)) or not isinstance(entries, (tuple, list)):
+        raise TypeError(
+            f"shape must be an int or a tuple of ints, got {type(shape).__name__}"
+        )
+    for n in entries:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+            raise TypeError(
+                f"shape must be an int or a tuple of ints, got an entry {n!r}"
+                f" of type {type(n).__name__}"
+            )
+    return tuple(int(n) for n in entries)
 
 
 def _joint(p: Any, name: str) -> np.ndarray:
@@ -52,8 +75,8 @@ def _joint(p: Any, name: str) -> np.ndarray:
 def marginal(joint: Any, axis: int = 0) -> np.ndarray:
     """Marginal of a 2-D joint over the *kept* ``axis`` (0 for p(x), 1 for p(y))."""
     arr = _joint(joint, "joint")
-    if axis not in (0, 1):
-        raise ValueError(f"axis must be 0 or 1, got {axis}")
+    if isinstance(axis, (bool, np.bool_)) or axis not in (0, 1):
+        raise ValueError(f"axis must be 0 or 1, got {axis!r}")
     return arr.sum(axis=1 - axis)
 
 
@@ -79,10 +102,9 @@ def gaussian_log_density(x: Any, mean: Any, var: Any) -> Any:
     """
     use_jax = is_jax(x, mean, var)
     xp = jnp if use_jax else np
-    x, mean = as_float_array(x, "x"), as_float_array(mean, "mean")
-    var = as_float_array(var, "var")
-    if not is_traced(var) and np.any(np.asarray(var) <= 0):
-        raise ValueError(f"var must be positive, got min {np.min(var):.3g}")
+    x, mean = finite_array(x, "x"), finite_array(mean, "mean")
+    var = positive_array(var, "var")
+    require_broadcast({"x": x, "mean": mean, "var": var})
     return -0.5 * (xp.log(2 * np.pi * var) + (x - mean) ** 2 / var)
 
 
@@ -95,14 +117,29 @@ def mvn_log_density(x: Any, mean: Any, cov: Any) -> Any:
     use_jax = is_jax(x, mean, cov)
     xp = jnp if use_jax else np
     x, mean, cov = (
-        as_float_array(v, n) for v, n in ((x, "x"), (mean, "mean"), (cov, "cov"))
+        finite_array(v, n) for v, n in ((x, "x"), (mean, "mean"), (cov, "cov"))
     )
+    if np.ndim(cov) != 2 or np.shape(cov)[0] != np.shape(cov)[1] or np.size(cov) == 0:
+        raise ValueError(
+            f"cov must be a non-empty square (d, d) matrix, got shape {np.shape(cov)}"
+        )
     d = np.shape(cov)[-1]
-    if np.shape(cov)[-2:] != (d, d) or np.shape(x)[-1] != d:
-        raise ValueError(f"x has shape {np.shape(x)} but cov has shape {np.shape(cov)}")
+    if np.ndim(x) == 0 or np.shape(x)[-1] != d:
+        raise ValueError(
+            f"x must have shape (..., {d}) to match cov, got shape {np.shape(x)}"
+            f" (cov has shape {np.shape(cov)})"
+        )
+    if np.shape(mean)[-1:] != (d,):
+        raise ValueError(
+            f"mean must have shape (..., {d}) to match cov, got shape {np.shape(mean)}"
+        )
+    require_broadcast({"x": x, "mean": mean})
     if not is_traced(cov):
+        c = np.asarray(cov)
+        if not np.allclose(c, c.T, rtol=1e-10, atol=1e-12):
+            raise ValueError("cov is not symmetric")
         try:
-            np.linalg.cholesky(np.asarray(cov))
+            np.linalg.cholesky(c)
         except np.linalg.LinAlgError:
             raise ValueError("cov is not positive-definite") from None
     chol = xp.linalg.cholesky(cov)

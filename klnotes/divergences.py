@@ -31,11 +31,17 @@ from ._validate import (
     is_jax,
     is_traced,
     probability_array,
+    require_broadcast,
     require_distribution,
     require_finite,
     require_same_shape,
 )
-from .units import from_nats
+from .units import _per_nat
+
+
+def _in_unit(value: Any, base: Any) -> Any:
+    """``value`` (nats) in the unit ``base``; a bad unit is reported as ``base``."""
+    return value * _per_nat(base, "base")
 
 
 def _xlogy(x: Any, y: Any, use_jax: bool) -> Any:
@@ -46,9 +52,9 @@ def _pair(p: Any, q: Any) -> tuple[Any, Any, bool]:
     use_jax = is_jax(p, q)
     p = as_float_array(p, "p")
     q = as_float_array(q, "q")
-    require_same_shape(p, q, "p", "q")
     require_distribution(p, "p")
     require_distribution(q, "q")
+    require_same_shape(p, q, "p", "q")
     if use_jax:
         p, q = jnp.asarray(p), jnp.asarray(q)
     return p, q, use_jax
@@ -60,14 +66,14 @@ def entropy(p: Any, *, base: str = "nats") -> Any:
     p = as_float_array(p, "p")
     require_distribution(p, "p")
     xp = jnp if use_jax else np
-    return from_nats(-xp.sum(_xlogy(p, p, use_jax), axis=-1), base)
+    return _in_unit(-xp.sum(_xlogy(p, p, use_jax), axis=-1), base)
 
 
 def cross_entropy(p: Any, q: Any, *, base: str = "nats") -> Any:
     r"""Cross-entropy :math:`-\sum_i p_i \log q_i`; ``+inf`` if some ``q_i = 0 < p_i``."""
     p, q, use_jax = _pair(p, q)
     xp = jnp if use_jax else np
-    return from_nats(-xp.sum(_xlogy(p, q, use_jax), axis=-1), base)
+    return _in_unit(-xp.sum(_xlogy(p, q, use_jax), axis=-1), base)
 
 
 def kl(p: Any, q: Any, *, base: str = "nats") -> Any:
@@ -79,7 +85,7 @@ def kl(p: Any, q: Any, *, base: str = "nats") -> Any:
     p, q, use_jax = _pair(p, q)
     xp = jnp if use_jax else np
     terms = _xlogy(p, p, use_jax) - _xlogy(p, q, use_jax)
-    return from_nats(xp.sum(terms, axis=-1), base)
+    return _in_unit(xp.sum(terms, axis=-1), base)
 
 
 def _two_point(p: Any, use_jax: bool) -> Any:
@@ -105,6 +111,7 @@ def bernoulli_kl(p: Any, q: Any, *, base: str = "nats") -> Any:
     """
     use_jax = is_jax(p, q)
     pa, qa = probability_array(p, "p"), probability_array(q, "q")
+    require_broadcast({"p": pa, "q": qa})
     xp = jnp if use_jax else np
     pa, qa = xp.broadcast_arrays(pa, qa)
     return kl(_two_point(pa, use_jax), _two_point(qa, use_jax), base=base)
@@ -133,9 +140,17 @@ def gaussian_kl(
         + (\mu_q-\mu_p)^\top \Sigma_q^{-1} (\mu_q-\mu_p) - d
         + \log\frac{\det \Sigma_q}{\det \Sigma_p}\Big].
 
-    Scalar means take scalar *variances* (``cov`` is :math:`\sigma^2`, not
-    :math:`\sigma`), and then scalars and arrays of scalars broadcast
-    elementwise. A mean of shape ``(d,)`` takes a ``(d, d)`` covariance.
+    Two conventions, the same for ``p`` and ``q``:
+
+    * **elementwise univariate**: ``cov`` is a *variance* :math:`\sigma^2` (not
+      :math:`\sigma`); means and variances are scalars or arrays that broadcast
+      elementwise, and the result has their broadcast shape;
+    * **multivariate**: a mean of shape ``(..., d)`` takes a covariance matrix of
+      shape ``(..., d, d)``, symmetric positive-definite.
+
+    Mixing them (a vector of variances for ``p`` and a covariance matrix for
+    ``q``) is ambiguous and raises ValueError, as do non-finite entries,
+    non-positive variances and mismatched shapes.
     """
     use_jax = is_jax(mean_p, cov_p, mean_q, cov_q)
     xp = jnp if use_jax else np
@@ -145,16 +160,40 @@ def gaussian_kl(
     cq = as_float_array(cov_q, "cov_q")
     for arr, nm in ((mp, "mean_p"), (mq, "mean_q"), (cp, "cov_p"), (cq, "cov_q")):
         require_finite(arr, nm)
-    if np.ndim(mp) >= 1 and np.ndim(cp) == np.ndim(mp) + 1:
+    matrix_p = np.ndim(mp) >= 1 and np.ndim(cp) == np.ndim(mp) + 1
+    matrix_q = np.ndim(mq) >= 1 and np.ndim(cq) == np.ndim(mq) + 1
+    if matrix_p != matrix_q:
+        # one side is a covariance matrix, the other elementwise variances
+        (m_mat, c_mat), (m_var, c_var) = (
+            (("mean_p", "cov_p"), ("mean_q", "cov_q"))
+            if matrix_p
+            else (("mean_q", "cov_q"), ("mean_p", "cov_p"))
+        )
+        shapes = {"mean_p": mp, "cov_p": cp, "mean_q": mq, "cov_q": cq}
+        d = np.shape(shapes[m_mat])[-1]
+        raise ValueError(
+            f"{c_var} has shape {np.shape(shapes[c_var])}; expected (..., {d}, {d})"
+            f" for means of dimension {d}: {c_mat} (shape"
+            f" {np.shape(shapes[c_mat])}) is a covariance matrix for {m_mat}, so"
+            f" {c_var} must be one too. Mixing a vector of variances with a"
+            " covariance matrix is ambiguous; pass both as matrices (np.diag"
+            " turns variances into one) or both as elementwise variances"
+        )
+    if matrix_p:
         # multivariate: means (..., d), covariances (..., d, d)
         d = np.shape(mp)[-1]
         require_same_shape(mp, mq, "mean_p", "mean_q")
+        if d == 0:
+            raise ValueError(
+                f"mean_p is empty: a Gaussian needs dimension d >= 1, got shape {np.shape(mp)}"
+            )
         for arr, nm in ((cp, "cov_p"), (cq, "cov_q")):
             if np.shape(arr)[-2:] != (d, d):
                 raise ValueError(
                     f"{nm} has shape {np.shape(arr)}; expected (..., {d}, {d}) for means of dimension {d}"
                 )
             _require_spd(arr, nm)
+        require_broadcast({"mean_p": mp[..., None], "cov_p": cp, "cov_q": cq})
         if use_jax:
             mp, mq, cp, cq = map(jnp.asarray, (mp, mq, cp, cq))
         lq = xp.linalg.cholesky(cq)
@@ -169,19 +208,13 @@ def gaussian_kl(
             xp.sum(xp.log(xp.diagonal(lq, axis1=-2, axis2=-1)), axis=-1)
             - xp.sum(xp.log(xp.diagonal(lp, axis1=-2, axis2=-1)), axis=-1)
         )
-        return from_nats(0.5 * (trace + maha - d + logdet), base)
+        return _in_unit(0.5 * (trace + maha - d + logdet), base)
     # univariate: every argument broadcasts elementwise, covariances are variances
     for arr, nm in ((cp, "cov_p"), (cq, "cov_q")):
         if not is_traced(arr) and np.any(np.asarray(arr) <= 0):
             raise ValueError(
                 f"{nm} (a variance) must be positive, got min {np.min(arr):.3g}"
             )
-    try:
-        np.broadcast_shapes(*(np.shape(a) for a in (mp, cp, mq, cq)))
-    except ValueError:
-        raise ValueError(
-            "shape mismatch: mean_p, cov_p, mean_q, cov_q have shapes "
-            f"{[np.shape(a) for a in (mp, cp, mq, cq)]} that do not broadcast"
-        ) from None
+    require_broadcast({"mean_p": mp, "cov_p": cp, "mean_q": mq, "cov_q": cq})
     ratio = cp / cq
-    return from_nats(0.5 * (ratio + (mq - mp) ** 2 / cq - 1.0 - xp.log(ratio)), base)
+    return _in_unit(0.5 * (ratio + (mq - mp) ** 2 / cq - 1.0 - xp.log(ratio)), base)

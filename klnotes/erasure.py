@@ -56,11 +56,16 @@ import scipy.special as ssp
 
 from ._validate import (
     as_float_array,
+    choice,
     finite_array,
     positive_scalar,
     probability_array,
+    probability_scalar,
     real_scalar,
-    require_finite,
+    require_broadcast,
+    require_key,
+    require_not_nan,
+    vector,
     whole_number,
 )
 from .divergences import bernoulli_kl, binary_entropy
@@ -87,21 +92,14 @@ __all__ = [
 
 
 def _levels(levels: Any) -> np.ndarray:
-    arr = np.asarray(as_float_array(levels, "levels"), dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"levels must be a non-empty 1-D array, got shape {arr.shape}")
-    require_finite(arr, "levels")
-    return arr
+    return vector(levels, "levels", what="the levels eps_1..eps_K")
 
 
 def _dwell(dwell: Any, n_levels: int) -> np.ndarray:
     arr = np.asarray(as_float_array(dwell, "dwell"), dtype=np.float64)
-    if np.any(np.isnan(arr)):
-        raise ValueError("dwell has NaN entries")
+    require_not_nan(arr, "dwell")  # +inf is a full relaxation
     if np.any(arr <= 0):
         raise ValueError(f"dwell times must be positive, got min {arr.min():.3g}")
-    if np.any(np.isneginf(arr)):
-        raise ValueError("dwell has -inf entries")
     if arr.ndim == 0:
         return np.full(n_levels, float(arr))
     if arr.shape[-1] not in (1, n_levels):
@@ -133,10 +131,9 @@ def glauber_rates(
     :math:`k_{1\to0} = \Gamma/(1 + e^{-\beta\varepsilon})`.
     """
     g = positive_scalar(gamma, "gamma")
-    p = equilibrium_p1(eps, beta=beta)
-    b = float(beta)
-    e = np.asarray(eps, dtype=np.float64)
-    return g * p, g * ssp.expit(b * e)
+    b = positive_scalar(beta, "beta")
+    e = np.asarray(finite_array(eps, "eps"), dtype=np.float64)
+    return g * equilibrium_p1(e, beta=b), g * ssp.expit(b * e)
 
 
 def generalized_landauer_bound(p1_initial: Any, p1_final: Any) -> np.ndarray:
@@ -145,7 +142,10 @@ def generalized_landauer_bound(p1_initial: Any, p1_final: Any) -> np.ndarray:
     The generalized Landauer bound is :math:`-\beta \langle Q\rangle \ge` this
     value; for a full erasure (:math:`1/2 \to 0`) it is :math:`\ln 2`.
     """
-    return binary_entropy(p1_initial) - binary_entropy(p1_final)
+    p0 = probability_array(p1_initial, "p1_initial")
+    p1 = probability_array(p1_final, "p1_final")
+    require_broadcast({"p1_initial": p0, "p1_final": p1})
+    return binary_entropy(p0) - binary_entropy(p1)
 
 
 def reversible_erasure_heat(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
@@ -178,7 +178,7 @@ def slow_driving_coefficient(
     """
     g = positive_scalar(gamma, "gamma")
     b = positive_scalar(beta, "beta")
-    e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
+    e = np.asarray(finite_array(eps_max, "eps_max"), dtype=np.float64)
     return b * e / g * (0.5 - equilibrium_p1(e, beta=b))
 
 
@@ -189,7 +189,7 @@ def staircase_coefficient(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
               \approx \frac{\beta\varepsilon_{\max}}{4}.
     """
     b = positive_scalar(beta, "beta")
-    e = np.asarray(as_float_array(eps_max, "eps_max"), dtype=np.float64)
+    e = np.asarray(finite_array(eps_max, "eps_max"), dtype=np.float64)
     return b * e / 2 * (0.5 - equilibrium_p1(e, beta=b))
 
 
@@ -207,13 +207,10 @@ def landauer_energy(
         raise ValueError(
             f"temperature must be positive (kelvin), got min {t.min():.3g}"
         )
-    positive_scalar(bits, "bits")
-    joules = const.k * t * math.log(2.0) * float(bits)
-    if unit == "J":
-        return joules
-    if unit == "eV":
-        return joules / const.e
-    raise ValueError(f"unit must be 'J' or 'eV', got {unit!r}")
+    bits = positive_scalar(bits, "bits")
+    unit = choice(unit, "unit", ("J", "eV"))
+    joules = const.k * t * math.log(2.0) * bits
+    return joules if unit == "J" else joules / const.e
 
 
 def staircase_protocol(
@@ -300,7 +297,7 @@ def erasure_exact(
     """
     b = positive_scalar(beta, "beta")
     g = positive_scalar(gamma, "gamma")
-    p0 = float(probability_array(p1_initial, "p1_initial"))
+    p0 = probability_scalar(p1_initial, "p1_initial")
     eps = _levels(levels)
     dt = _dwell(dwell, eps.size)
     pi = equilibrium_p1(eps, beta=b)
@@ -392,12 +389,11 @@ def simulate_erasure(
     not time-discretised. All trajectories advance together (``lax.scan`` over
     levels, vectorised over trajectories); deterministic for a fixed ``key``.
     """
-    if not isinstance(key, jax.Array):
-        raise TypeError(f"key must be a JAX PRNG key, got {type(key).__name__}")
+    require_key(key, "key")
     n_trajectories = whole_number(n_trajectories, "n_trajectories", 2)
     b = positive_scalar(beta, "beta")
     g = positive_scalar(gamma, "gamma")
-    p0 = float(probability_array(p1_initial, "p1_initial"))
+    p0 = probability_scalar(p1_initial, "p1_initial")
     eps = _levels(levels)
     dt = _dwell(dwell, eps.size)
     if dt.ndim != 1:

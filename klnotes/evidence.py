@@ -36,13 +36,17 @@ import scipy.special as ssp
 
 from . import divergences
 from ._validate import (
-    as_float_array,
+    boolean,
     positive_array,
+    positive_scalar,
     probability_array,
-    require_finite,
+    probability_scalar,
+    real_scalar,
+    require_broadcast,
+    vector,
     whole_number,
 )
-from .units import db_to_odds, db_to_prob, from_nats, prob_to_db, unit_name
+from .units import _per_nat, db_to_odds, db_to_prob, from_nats, prob_to_db, unit_name
 
 #: Laplace's counts of christenings in Paris, 1745-1770 (as quoted in the post).
 LAPLACE_BOYS = 251_527
@@ -57,6 +61,7 @@ def weight_of_evidence(p_x: Any, q_x: Any, *, unit: str = "dB") -> Any:
     """
     p = positive_array(p_x, "p_x")
     q = positive_array(q_x, "q_x")
+    require_broadcast({"p_x": p, "q_x": q})
     return from_nats(np.log(p) - np.log(q), unit)
 
 
@@ -67,8 +72,9 @@ def bernoulli_kl(p: Any, q: Any, *, unit: str = "dB") -> Any:
     (0, 1), so that the weight of evidence per observation is finite. See
     :func:`klnotes.divergences.bernoulli_kl`.
     """
+    u = unit_name(unit)
     probability_array(q, "q", open_interval=True)  # evidence must stay finite
-    return divergences.bernoulli_kl(p, q, base=unit)
+    return divergences.bernoulli_kl(p, q, base=u)
 
 
 def binomial_evidence(
@@ -84,16 +90,17 @@ def binomial_evidence(
     """
     k = whole_number(successes, "successes")
     m = whole_number(failures, "failures")
-    a = float(probability_array(p1, "p1", open_interval=True))
-    b = float(probability_array(p0, "p0", open_interval=True))
+    a = probability_scalar(p1, "p1", open_interval=True)
+    b = probability_scalar(p0, "p0", open_interval=True)
+    _per_nat(unit)
     nats = k * (math.log(a) - math.log(b)) + m * (math.log1p(-a) - math.log1p(-b))
     return float(from_nats(nats, unit))
 
 
 def observations_needed(target: float, per_observation: float) -> int:
     """Smallest ``n`` with ``n * per_observation >= target`` (both in the same unit, both > 0)."""
-    t = float(positive_array(target, "target"))
-    w = float(positive_array(per_observation, "per_observation"))
+    t = positive_scalar(target, "target")
+    w = positive_scalar(per_observation, "per_observation")
     n = math.ceil(t / w)
     # guard against the ratio landing a rounding error above an integer
     return n - 1 if (n - 1) * w >= t else n
@@ -120,8 +127,10 @@ def bayes_update(
     summed log-odds, :math:`\sigma(\text{prior log-odds} + w)`.
     """
     u = unit_name(unit)
-    p = float(probability_array(prior, "prior", open_interval=True))
-    w = float(weight_of_evidence(likelihood_h, likelihood_alt, unit=u))
+    p = probability_scalar(prior, "prior", open_interval=True)
+    lh = positive_scalar(likelihood_h, "likelihood_h")
+    la = positive_scalar(likelihood_alt, "likelihood_alt")
+    w = float(from_nats(math.log(lh) - math.log(la), u))
     prior_lo = float(from_nats(math.log(p) - math.log1p(-p), u))
     post_lo = prior_lo + w
     post_nats = post_lo / float(from_nats(1.0, u))
@@ -138,13 +147,22 @@ def screening_posterior(
     :math:`c = \Pr(\bar T|\bar D)`, a positive result gives
     :math:`\pi s / (\pi s + (1-\pi)(1-c))` and a negative one
     :math:`\pi (1-s) / (\pi (1-s) + (1-\pi) c)`.
+
+    A perfect test (``sensitivity`` or ``specificity`` 1) is allowed; a result
+    the test can never give (positive with :math:`s = 0, c = 1`, negative with
+    :math:`s = 1, c = 0`) raises ValueError.
     """
-    pi = float(probability_array(prior, "prior", open_interval=True))
-    s = float(probability_array(sensitivity, "sensitivity", open_interval=True))
-    c = float(probability_array(specificity, "specificity", open_interval=True))
-    if not isinstance(positive, bool):
-        raise TypeError("positive must be a bool")
+    pi = probability_scalar(prior, "prior", open_interval=True)
+    s = probability_scalar(sensitivity, "sensitivity")
+    c = probability_scalar(specificity, "specificity")
+    positive = boolean(positive, "positive")
     a, b = (pi * s, (1 - pi) * (1 - c)) if positive else (pi * (1 - s), (1 - pi) * c)
+    if a + b == 0:
+        result = "positive" if positive else "negative"
+        raise ValueError(
+            f"a {result} result is impossible with sensitivity = {s} and"
+            f" specificity = {c}: it has probability zero, so there is no posterior"
+        )
     return a / (a + b)
 
 
@@ -165,10 +183,7 @@ class DecibanTable:
 
 def deciban_table(db: Any = None) -> DecibanTable:
     """The dB ↔ odds ↔ probability table (default: 0, 1, …, 13 dB)."""
-    d = np.arange(14.0) if db is None else np.asarray(as_float_array(db, "db"))
-    require_finite(d, "db")
-    if d.ndim != 1 or d.size == 0:
-        raise ValueError(f"db must be a non-empty 1-D array, got shape {d.shape}")
+    d = np.arange(14.0) if db is None else vector(db, "db", what="an array of decibans")
     return DecibanTable(d, np.asarray(db_to_odds(d)), np.asarray(db_to_prob(d)))
 
 
@@ -212,17 +227,10 @@ def log_beta_cdf(x: float, a: float, b: float, *, tol: float = 1e-17) -> float:
     on the side of the mean where it converges geometrically; on the other
     side :math:`I_x(a,b) = 1 - I_{1-x}(b,a)` is used via ``log1p``.
     """
-    for v, name in ((x, "x"), (a, "a"), (b, "b")):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(
-            v, (int, float, np.integer, np.floating)
-        ):
-            raise TypeError(f"{name} must be a real number, got {type(v).__name__}")
-    for v, name in ((a, "a"), (b, "b")):
-        if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    if not math.isfinite(x):
-        raise ValueError(f"x must be a finite number, got {x!r}")
-    a, b, x = float(a), float(b), float(x)
+    x = real_scalar(x, "x")
+    a = positive_scalar(a, "a")
+    b = positive_scalar(b, "b")
+    tol = positive_scalar(tol, "tol")
     if x <= 0:
         return -math.inf
     if x >= 1:
@@ -242,7 +250,7 @@ def posterior_tail(successes: int, failures: int, threshold: float = 0.5) -> flo
     """
     k = whole_number(successes, "successes")
     m = whole_number(failures, "failures")
-    t = float(probability_array(threshold, "threshold", open_interval=True))
+    t = probability_scalar(threshold, "threshold", open_interval=True)
     return log_beta_cdf(t, k + 1, m + 1)
 
 
@@ -280,9 +288,13 @@ def worked_magnitudes(
       for ``target_db`` on average;
     * binary MNIST: ``mnist_db_per_image`` times ``mnist_images``.
     """
-    probability_array(p1, "p1", open_interval=True)
-    probability_array(p0, "p0", open_interval=True)
-    mnist_db = float(positive_array(mnist_db_per_image, "mnist_db_per_image"))
+    boys = whole_number(boys, "boys")
+    girls = whole_number(girls, "girls")
+    p1 = probability_scalar(p1, "p1", open_interval=True)
+    p0 = probability_scalar(p0, "p0", open_interval=True)
+    target_db = positive_scalar(target_db, "target_db")
+    mnist_db = positive_scalar(mnist_db_per_image, "mnist_db_per_image")
+    mnist_images = whole_number(mnist_images, "mnist_images")
     per_head = float(bernoulli_kl(1.0, 0.5, unit="dB"))
     heads = observations_needed(float(prob_to_db(20.0 / 21.0)), per_head)
     log_tail = posterior_tail(boys, girls, 0.5)
@@ -295,6 +307,6 @@ def worked_magnitudes(
         laplace_total_evidence=binomial_evidence(boys, girls, p1, p0, unit="dB"),
         per_birth_kl=per_birth,
         births_for_13_db=observations_needed(target_db, per_birth),
-        mnist_total_evidence=mnist_db * whole_number(mnist_images, "mnist_images"),
+        mnist_total_evidence=mnist_db * mnist_images,
         mnist_per_image_bits=float(from_nats(mnist_db * math.log(10.0) / 10.0, "bits")),
     )

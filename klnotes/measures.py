@@ -47,7 +47,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy as sp
 
-from ._validate import whole_number
+from ._validate import as_float_array, boolean, whole_number
 from .units import odds_to_db
 
 __all__ = [
@@ -92,8 +92,8 @@ def _exact(x: Any, name: str) -> sp.Expr:
         raise TypeError(f"{name} must be an exact number, got bool")
     if isinstance(x, (float, np.floating)):
         raise TypeError(
-            f"{name} is a float ({float(x)!r}); weights and locations must be exact "
-            "(use sympy.Rational(1, 4), an int or fractions.Fraction)"
+            f"{name} must be an exact number (sympy.Rational(1, 4), an int or"
+            f" fractions.Fraction), got the float {float(x)!r}"
         )
     if isinstance(x, (int, np.integer)):
         return sp.Integer(int(x))
@@ -106,7 +106,7 @@ def _exact(x: Any, name: str) -> sp.Expr:
             f"{name} must be a number, got the expression {x} with free symbols"
         )
     if x.has(sp.Float):
-        raise TypeError(f"{name} contains a float ({x}); use exact numbers")
+        raise TypeError(f"{name} must be exact, got {x}, which contains a float")
     if x.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or x.is_finite is False:
         raise ValueError(f"{name} is not finite: {x}")
     if x.is_extended_real is not True:
@@ -187,14 +187,18 @@ class Measure:
     kernels: tuple[BetaKernel, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.atoms, tuple) or not all(
-            isinstance(a, Atom) for a in self.atoms
-        ):
-            raise TypeError("atoms must be a tuple of Atom")
-        if not isinstance(self.kernels, tuple) or not all(
-            isinstance(k, BetaKernel) for k in self.kernels
-        ):
-            raise TypeError("kernels must be a tuple of BetaKernel")
+        for field, cls in (("atoms", Atom), ("kernels", BetaKernel)):
+            value = getattr(self, field)
+            if not isinstance(value, tuple):
+                raise TypeError(
+                    f"{field} must be a tuple of {cls.__name__}, got {type(value).__name__}"
+                )
+            for item in value:
+                if not isinstance(item, cls):
+                    raise TypeError(
+                        f"{field} must be a tuple of {cls.__name__}, got an entry of"
+                        f" type {type(item).__name__}"
+                    )
         merged_atoms: dict[sp.Rational, sp.Expr] = {}
         for atom in self.atoms:
             x = _rational(atom.location, "atom location")
@@ -337,6 +341,8 @@ def continuous_part(m: Measure) -> Measure:
 def mass_at(m: Measure, location: Any) -> sp.Expr:
     r"""Exact :math:`\mu(\{x\})`, the point mass at ``location`` (0 if none)."""
     x = _rational(location, "location")
+    if x < 0 or x > 1:
+        raise ValueError(f"location must lie in [0, 1], got {x}")
     for atom in _measure(m, "m").atoms:
         if atom.location == x:
             return atom.weight
@@ -362,6 +368,8 @@ def as_expr(m: Measure, theta: sp.Symbol) -> sp.Expr:
     :math:`\sum_i w_i\,\delta(\theta - x_i)
     + \sum_j c_j\theta^{a_j}(1-\theta)^{b_j}`.
     """
+    if not isinstance(theta, sp.Symbol):
+        raise TypeError(f"theta must be a sympy Symbol, got {type(theta).__name__}")
     return sum(
         (a.weight * sp.DiracDelta(theta - a.location) for a in _measure(m, "m").atoms),
         sp.Integer(0),
@@ -373,9 +381,14 @@ def density(m: Measure, grid: Any) -> np.ndarray:
 
     Point masses are not included: a density cannot show them.
     """
-    g = np.asarray(grid, dtype=np.float64)
-    if not np.all(np.isfinite(g)) or np.any((g < 0) | (g > 1)):
-        raise ValueError("grid must be finite and lie in [0, 1]")
+    _measure(m, "m")
+    g = np.asarray(as_float_array(grid, "grid"))
+    if not np.all(np.isfinite(g)):
+        raise ValueError("grid has non-finite entries (NaN or inf)")
+    if np.any((g < 0) | (g > 1)):
+        raise ValueError(
+            f"grid must lie in [0, 1], got values in [{g.min():.3g}, {g.max():.3g}]"
+        )
     out = np.zeros_like(g)
     with np.errstate(divide="ignore"):
         for k in _measure(m, "m").kernels:
@@ -426,14 +439,18 @@ def divide_likelihood(m: Measure, heads: int, tails: int) -> Measure:
     could produce that posterior), or if a kernel exponent drops to ``<= -1``
     (the result would have infinite mass: no proper prior exists).
     """
+    return _divide_likelihood(m, heads, tails, "m")
+
+
+def _divide_likelihood(m: Measure, heads: int, tails: int, name: str) -> Measure:
     h, t = whole_number(heads, "heads"), whole_number(tails, "tails")
-    _measure(m, "m")
+    _measure(m, name)
     atoms = []
     for a in m.atoms:
         lik = a.location**h * (1 - a.location) ** t
         if lik == 0:
             raise ValueError(
-                f"m puts mass {a.weight} at theta = {a.location}, where the likelihood "
+                f"{name} puts mass {a.weight} at theta = {a.location}, where the likelihood "
                 f"theta^{h} (1 - theta)^{t} is zero; no prior gives such a posterior"
             )
         atoms.append(Atom(a.location, a.weight / lik))
@@ -442,7 +459,7 @@ def divide_likelihood(m: Measure, heads: int, tails: int) -> Measure:
         a_new, b_new = k.a - h, k.b - t
         if a_new <= -1 or b_new <= -1:
             raise ValueError(
-                f"dividing the kernel theta^{k.a} (1 - theta)^{k.b} by "
+                f"{name}: dividing the kernel theta^{k.a} (1 - theta)^{k.b} by "
                 f"theta^{h} (1 - theta)^{t} leaves theta^{a_new} (1 - theta)^{b_new}, "
                 "which is not integrable: the implied prior would be improper"
             )
@@ -460,6 +477,7 @@ def marginal_likelihood(
     """
     _require_normalised(_measure(prior, "prior"), "prior")
     h, t = whole_number(heads, "heads"), whole_number(tails, "tails")
+    binomial = boolean(binomial, "binomial")
     coef = sp.binomial(h + t, h) if binomial else sp.Integer(1)
     return _clean(coef * total_mass(multiply_likelihood(prior, h, t)))
 
@@ -491,7 +509,9 @@ def implied_prior(imaginary_posterior: Measure, heads: int, tails: int) -> Measu
     _require_normalised(
         _measure(imaginary_posterior, "imaginary_posterior"), "imaginary_posterior"
     )
-    return normalise(divide_likelihood(imaginary_posterior, heads, tails))
+    return normalise(
+        _divide_likelihood(imaginary_posterior, heads, tails, "imaginary_posterior")
+    )
 
 
 def moment(m: Measure, k: int) -> sp.Expr:
@@ -517,6 +537,7 @@ def predictive_pmf(m: Measure, n: int) -> tuple[sp.Expr, ...]:
     ``m``: the prior predictive, or the posterior predictive if ``m`` is a
     posterior.
     """
+    _require_normalised(_measure(m, "m"), "m")
     n = whole_number(n, "n")
     return tuple(marginal_likelihood(m, k, n - k) for k in range(n + 1))
 
@@ -527,6 +548,8 @@ def bayes_factor(m1: Measure, m2: Measure, heads: int, tails: int) -> sp.Expr:
     The binomial coefficient cancels, so it does not matter whether ``D`` is a
     count or a sequence.
     """
+    for m, name in ((m1, "m1"), (m2, "m2")):
+        _require_normalised(_measure(m, name), name)
     num = marginal_likelihood(m1, heads, tails)
     den = marginal_likelihood(m2, heads, tails)
     if den == 0:
@@ -610,6 +633,7 @@ def sample(
     """
     _require_normalised(_measure(m, "m"), "m")
     n = whole_number(n, "n", 1)
+    return_labels = boolean(return_labels, "return_labels")
     probs = np.array([float(c[2]) for c in components(m)], dtype=np.float64)
     inner_cdf = np.cumsum(probs / probs.sum())[:-1]  # label = #{cdf_k <= u}
     n_atoms = len(m.atoms)

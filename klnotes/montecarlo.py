@@ -21,8 +21,19 @@ from typing import Any
 import jax
 import numpy as np
 
-from ._validate import as_float_array, require_finite, require_same_shape, whole_number
-from .units import from_nats
+from ._validate import (
+    as_float,
+    as_float_array,
+    as_int,
+    real_scalar,
+    require_callable,
+    require_finite,
+    require_key,
+    require_same_shape,
+    vector,
+    whole_number,
+)
+from .units import _per_nat
 
 
 @dataclass(frozen=True)
@@ -34,23 +45,41 @@ class Estimate:
     n: int
 
     def __post_init__(self) -> None:
+        # floats (Python or NumPy) only: an int mean or stderr is refused, as a
+        # sign that a count or a size was passed by mistake
         for field in ("mean", "stderr"):
-            value = getattr(self, field)
-            if not isinstance(value, float) or not math.isfinite(value):
+            raw = getattr(self, field)
+            value = as_float(raw)
+            if value is None:
                 raise ValueError(
-                    f"Estimate.{field} must be a finite float, got {value!r}"
+                    f"Estimate.{field} must be a finite float, got {raw!r}"
+                    f" of type {type(raw).__name__}"
                 )
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"Estimate.{field} must be a finite float, got {value!r} (non-finite)"
+                )
+            object.__setattr__(self, field, value)
         if self.stderr < 0:
             raise ValueError(f"Estimate.stderr must be non-negative, got {self.stderr}")
-        if not isinstance(self.n, int) or self.n < 2:
-            raise ValueError(f"Estimate.n must be an int >= 2, got {self.n!r}")
+        n = as_int(self.n)
+        if n is None or n < 2:
+            raise ValueError(
+                f"Estimate.n must be an int >= 2, got {self.n!r}"
+                f" of type {type(self.n).__name__}"
+            )
+        object.__setattr__(self, "n", n)
 
     def interval(self, k: float = 2.0) -> tuple[float, float]:
-        """The interval ``mean ± k·stderr``."""
+        """The interval ``mean ± k·stderr`` (``k`` finite and non-negative)."""
+        k = real_scalar(k, "k")
+        if k < 0:
+            raise ValueError(f"k must be non-negative (a number of standard errors), got {k}")
         return (self.mean - k * self.stderr, self.mean + k * self.stderr)
 
     def scaled(self, factor: float) -> Estimate:
         """The estimate of ``factor`` times the quantity (for unit changes)."""
+        factor = real_scalar(factor, "factor")
         return Estimate(self.mean * factor, abs(factor) * self.stderr, self.n)
 
     def __str__(self) -> str:
@@ -65,6 +94,7 @@ def mc_estimate(samples: Any) -> Estimate:
     if arr.size < 2:
         raise ValueError(
             f"samples needs at least 2 draws to have a standard error, got {arr.size}"
+            + (" (it is empty)" if arr.size == 0 else "")
         )
     require_finite(arr, "samples")
     return Estimate(
@@ -76,17 +106,15 @@ def mc_estimate(samples: Any) -> Estimate:
 
 def kl_from_log_densities(logp: Any, logq: Any, *, base: str = "nats") -> Estimate:
     r"""Estimate :math:`I[p;q]` from :math:`\log p(x_i)` and :math:`\log q(x_i)`, :math:`x_i \sim p`."""
-    lp = np.asarray(as_float_array(logp, "logp"))
-    lq = np.asarray(as_float_array(logq, "logq"))
-    require_same_shape(lp, lq, "logp", "logq")
-    for arr, nm in ((lp, "logp"), (lq, "logq")):
-        if arr.ndim != 1:
-            raise ValueError(
-                f"{nm} must be 1-D (one log-density per sample), got shape {arr.shape}"
-            )
-        require_finite(arr, nm)
-    est = mc_estimate(lp - lq)
-    return est.scaled(from_nats(1.0, base))
+    return _kl_estimate(logp, logq, base, ("logp", "logq"))
+
+
+def _kl_estimate(logp: Any, logq: Any, base: Any, names: tuple[str, str]) -> Estimate:
+    factor = _per_nat(base, "base")
+    lp = vector(logp, names[0], min_size=2, what="one log-density per sample", unit="draws")
+    lq = vector(logq, names[1], min_size=2, what="one log-density per sample", unit="draws")
+    require_same_shape(lp, lq, *names)
+    return mc_estimate(lp - lq).scaled(factor)
 
 
 def kl_monte_carlo(
@@ -103,10 +131,21 @@ def kl_monte_carlo(
     ``log_p`` and ``log_q`` map a batch of samples to a batch of log-densities.
     Deterministic for a fixed ``key``.
     """
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    require_key(key, "key")
+    for f, nm in ((sample_p, "sample_p"), (log_p, "log_p"), (log_q, "log_q")):
+        require_callable(f, nm)
+    n_int = as_int(n)
+    if n_int is None or n_int < 2:
+        raise ValueError(f"n must be an int >= 2, got {n!r} of type {type(n).__name__}")
+    n = n_int
+    _per_nat(base, "base")
     x = sample_p(key, n)
-    return kl_from_log_densities(log_p(x), log_q(x), base=base)
+    if np.ndim(x) == 0 or np.shape(x)[0] != n:
+        raise ValueError(
+            f"sample_p(key, n) must return n = {n} draws along its first axis,"
+            f" got shape {np.shape(x)}"
+        )
+    return _kl_estimate(log_p(x), log_q(x), base, ("log_p(x)", "log_q(x)"))
 
 
 def count_estimate(count: int, n: int) -> Estimate:

@@ -28,16 +28,33 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from ._validate import whole_number
+from ._validate import (
+    as_float_array,
+    is_traced,
+    positive_scalar,
+    probability_scalar,
+    require_callable,
+    require_finite,
+    require_key,
+    require_layers,
+    vector,
+    whole_number,
+)
 
 Layers = list[tuple[jax.Array, jax.Array]]
 
 
 def mlp_init(key: jax.Array, sizes: list[int]) -> Layers:
     """Layers of an MLP with the given widths ``[in, hidden..., out]``."""
+    require_key(key, "key")
+    if not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"sizes must be a list of ints, got {type(sizes).__name__}")
     if len(sizes) < 2:
-        raise ValueError(f"sizes needs an input and an output width, got {sizes!r}")
+        raise ValueError(
+            f"sizes needs at least 2 widths, an input and an output, got {sizes!r}"
+        )
     sizes = [whole_number(s, "sizes entry", 1) for s in sizes]
     keys = jax.random.split(key, len(sizes) - 1)
     return [
@@ -51,7 +68,20 @@ def mlp(
     x: jax.Array,
     activation: Callable[[jax.Array], jax.Array] = jnp.tanh,
 ) -> jax.Array:
-    """Apply the MLP to ``x`` (shape ``(..., in)``): affine, activation, ..., affine."""
+    """Apply the MLP to ``x`` (shape ``(..., in)``): affine, activation, ..., affine.
+
+    Traceable; shapes are checked always, finiteness of ``x`` when concrete.
+    """
+    layers = require_layers(layers, "layers")
+    require_callable(activation, "activation")
+    x = as_float_array(x, "x")
+    require_finite(x, "x")
+    n_in = layers[0][0].shape[0]
+    if jnp.ndim(x) == 0 or jnp.shape(x)[-1] != n_in:
+        raise ValueError(
+            f"x must have shape (..., {n_in}) for layers of input width {n_in},"
+            f" got shape {jnp.shape(x)}"
+        )
     for W, b in layers[:-1]:
         x = activation(x @ W + b)
     W, b = layers[-1]
@@ -61,8 +91,7 @@ def mlp(
 def cosine_decay(learning_rate: float, steps: int) -> jax.Array:
     r"""Step sizes :math:`\eta_i = \eta\,\tfrac12(1 + \cos(\pi i / N))`, :math:`i = 0..N-1`."""
     steps = whole_number(steps, "steps", 1)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    learning_rate = positive_scalar(learning_rate, "learning_rate")
     i = jnp.arange(steps, dtype=jnp.float64)
     return learning_rate * 0.5 * (1 + jnp.cos(jnp.pi * i / steps))
 
@@ -84,7 +113,33 @@ def adam(
     Returns the final parameters and the loss at every step.
     """
     if not callable(loss):
-        raise TypeError("loss must be a callable loss(params, input)")
+        raise TypeError(
+            f"loss must be a callable loss(params, input), got {type(loss).__name__}"
+        )
+    learning_rates = as_float_array(learning_rates, "learning_rates")
+    if jnp.ndim(learning_rates) != 1 or jnp.shape(learning_rates)[0] == 0:
+        raise ValueError(
+            "learning_rates must be a non-empty 1-D array (one step size per step),"
+            f" got shape {jnp.shape(learning_rates)}"
+        )
+    if not is_traced(learning_rates):
+        vector(learning_rates, "learning_rates")  # finite
+        if np.any(np.asarray(learning_rates) <= 0):
+            raise ValueError("learning_rates must be positive")
+    b1 = probability_scalar(b1, "b1")
+    b2 = probability_scalar(b2, "b2")
+    for v, nm in ((b1, "b1"), (b2, "b2")):
+        if v >= 1:
+            raise ValueError(f"{nm} must lie in [0, 1), got {v}")
+    eps = positive_scalar(eps, "eps")
+    leaves = jax.tree_util.tree_leaves(params)
+    if not leaves:
+        raise ValueError("params is empty: there is nothing to optimise")
+    for leaf in leaves:
+        if not jnp.issubdtype(jnp.result_type(leaf), jnp.floating):
+            raise TypeError(
+                f"params must be a pytree of float arrays, got a leaf of dtype {jnp.result_type(leaf)}"
+            )
     steps = jnp.shape(learning_rates)[0]
     for leaf in jax.tree_util.tree_leaves(inputs):
         if jnp.shape(leaf)[0] != steps:

@@ -54,11 +54,18 @@ from scipy.special import logsumexp
 
 from ._validate import (
     as_float_array,
+    boolean,
+    choice,
+    finite_array,
+    is_jax,
     is_traced,
     positive_array,
     positive_scalar,
     real_scalar,
+    require_broadcast,
+    require_callable,
     require_finite,
+    require_key,
     require_positive,
     whole_number,
 )
@@ -72,9 +79,7 @@ SCHEMES = ("exact", "euler")
 
 
 def _scheme(scheme: Any) -> str:
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    return scheme
+    return choice(scheme, "scheme", SCHEMES)
 
 
 def _protocol_vector(values: Any, name: str, what: str = "protocol with") -> np.ndarray:
@@ -117,7 +122,7 @@ def _euler_stable(k: np.ndarray, dt: float, gamma: float) -> None:
     worst = float(np.max(k)) * dt / gamma
     if worst >= 2.0:
         raise ValueError(
-            "Euler–Maruyama is unstable for stiffness*dt/gamma >= 2"
+            "scheme='euler' (Euler–Maruyama) is unstable for stiffness*dt/gamma >= 2"
             f" (got {worst:.3g}); reduce dt"
         )
 
@@ -127,8 +132,19 @@ def _euler_stable(k: np.ndarray, dt: float, gamma: float) -> None:
 
 
 def harmonic_energy(x: Any, stiffness: Any, centre: Any) -> Any:
-    r""":math:`H(x; k, c) = \tfrac{k}{2}(x - c)^2` (NumPy or JAX, broadcasting)."""
-    return 0.5 * stiffness * (x - centre) ** 2
+    r""":math:`H(x; k, c) = \tfrac{k}{2}(x - c)^2` (NumPy or JAX, broadcasting; traceable)."""
+    use_jax = is_jax(x, stiffness, centre)
+    x = finite_array(x, "x")
+    k = positive_array(stiffness, "stiffness")
+    c = finite_array(centre, "centre")
+    require_broadcast({"x": x, "stiffness": k, "centre": c})
+    if use_jax:
+        x, k, c = jnp.asarray(x), jnp.asarray(k), jnp.asarray(c)
+    return _energy(x, k, c)
+
+
+def _energy(x: Any, k: Any, c: Any) -> Any:
+    return 0.5 * k * (x - c) ** 2
 
 
 def harmonic_free_energy(stiffness: Any, *, kT: float = 1.0) -> np.ndarray:
@@ -153,7 +169,7 @@ def _step_coefficients(
 
 def _harmonic_step(x, w, key_steps, j, k_old, c_old, k_new, c_new, a_k, s_k):
     """Switch the trap at fixed x (paying the work), then move with the kernel."""
-    w = w + harmonic_energy(x, k_new, c_new) - harmonic_energy(x, k_old, c_old)
+    w = w + _energy(x, k_new, c_new) - _energy(x, k_old, c_old)
     noise = jax.random.normal(jax.random.fold_in(key_steps, j), x.shape)
     return c_new + (x - c_new) * a_k + s_k * noise, w
 
@@ -230,12 +246,12 @@ def simulate_harmonic(
     (``scheme="euler"``, biased). The reverse process is the same call with the
     protocol reversed.
     """
+    require_key(key, "key")
     k, c, dt, kT, gamma, scheme = _harmonic_args(
         stiffness, centre, dt, kT, gamma, scheme
     )
     n_traj = whole_number(n_traj, "n_traj", 2)
-    if not isinstance(return_path, bool):
-        raise TypeError("return_path must be a bool")
+    return_path = boolean(return_path, "return_path")
     if return_path:
         w, x, path = _harmonic_path(
             key,
@@ -460,8 +476,8 @@ def simulate_metropolis(
     JAX-traceable; pass the same function object to reuse the compiled scan.
     The AIS weight is ``exp(-work / kT)``.
     """
-    if not callable(energy):
-        raise TypeError("energy must be a callable energy(x, lam)")
+    require_key(key, "key")
+    require_callable(energy, "energy")
     lam = _protocol_vector(lambdas, "lambdas")
     x = as_float_array(x0, "x0")
     if np.ndim(x) != 1 or np.size(x) < 2:
@@ -636,7 +652,7 @@ def crooks_fit(
     keep = (nf >= min_count) & (nr >= min_count)
     if keep.sum() < 3:
         raise ValueError(
-            f"fewer than 3 bins have {min_count} counts in both samples;"
+            f"fewer than 3 bins have min_count = {min_count} counts in both samples;"
             " the histograms barely overlap"
         )
     centres = 0.5 * (edges[1:] + edges[:-1])[keep]

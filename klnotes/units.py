@@ -13,11 +13,15 @@ is an addition of decibans.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Literal
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+import sympy as sp
 
-from ._validate import as_float_array, probability_array
+from ._validate import as_float_array, probability_array, require_not_nan
 
 Unit = Literal["nats", "bits", "dB"]
 
@@ -41,37 +45,66 @@ _ALIASES = {
 }
 
 
-def unit_name(unit: str) -> Unit:
-    """Canonical name of a unit: ``"nats"``, ``"bits"`` or ``"dB"``."""
+def _unit_name(unit: Any, name: str) -> Unit:
+    where = "" if name == "unit" else f"{name}: "
     if not isinstance(unit, str):
         raise TypeError(
-            f"unit must be a string such as 'nats', got {type(unit).__name__}"
+            f"{where}unit must be a string such as 'nats', got {type(unit).__name__}"
         )
     key = unit if unit in _ALIASES else unit.lower()
     if key not in _ALIASES:
-        raise ValueError(f"unit {unit!r} is not one of 'nats', 'bits', 'dB' (decibans)")
+        raise ValueError(
+            f"{where}unit {unit!r} is not one of 'nats', 'bits', 'dB' (decibans)"
+        )
     return _ALIASES[key]  # type: ignore[return-value]
 
 
-def _amount(value: Any) -> Any:
+def unit_name(unit: str) -> Unit:
+    """Canonical name of a unit: ``"nats"``, ``"bits"`` or ``"dB"``."""
+    return _unit_name(unit, "unit")
+
+
+def _per_nat(unit: Any, name: str = "unit") -> float:
+    """Factor taking nats to ``unit``; errors name the argument ``name`` (e.g. ``base``)."""
+    return PER_NAT[_unit_name(unit, name)]
+
+
+def _amount(value: Any, name: str = "value") -> Any:
     # Lists and tuples become float arrays (``[1.0] * 1.44`` would be a TypeError
-    # about sequences); strings and None are rejected naming the argument. NumPy,
-    # JAX (also traced) and SymPy values pass through unchanged.
-    if isinstance(value, (list, tuple, str, bytes)) or value is None:
-        return as_float_array(value, "value")
-    return value
+    # about sequences); anything that is not a number is rejected naming the
+    # argument, and so is NaN (an infinite amount, such as a KL divergence with
+    # disjoint supports, is meaningful and passes). NumPy, JAX (also traced) and
+    # SymPy values keep their type.
+    if isinstance(value, sp.Basic):
+        if value.has(sp.nan, sp.zoo):
+            raise ValueError(f"{name} is NaN (or complex infinity): {value}")
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number or array, got bool")
+    if isinstance(value, (numbers.Real, np.ndarray, jax.Array)):
+        arr = value
+        if isinstance(value, np.ndarray) or (
+            isinstance(value, jax.Array) and not jnp.issubdtype(value.dtype, jnp.floating)
+        ):
+            as_float_array(value, name)  # rejects complex, object and key arrays
+    else:
+        arr = as_float_array(value, name)
+    require_not_nan(arr, name)
+    return arr
 
 
 def convert(value: Any, from_unit: str, to_unit: str) -> Any:
-    """Convert an amount of information between nats, bits and decibans."""
-    return _amount(value) * (
-        PER_NAT[unit_name(to_unit)] / PER_NAT[unit_name(from_unit)]
-    )
+    """Convert an amount of information between nats, bits and decibans.
+
+    ``value`` may be ``±inf`` (an infinite divergence stays infinite) but not NaN.
+    """
+    factor = _per_nat(to_unit, "to_unit") / _per_nat(from_unit, "from_unit")
+    return _amount(value) * factor
 
 
 def from_nats(value: Any, unit: str) -> Any:
-    """Express a value given in nats in ``unit``."""
-    return _amount(value) * PER_NAT[unit_name(unit)]
+    """Express a value given in nats in ``unit`` (``±inf`` allowed, NaN rejected)."""
+    return _amount(value) * _per_nat(unit)
 
 
 def prob_to_odds(p: Any) -> Any:

@@ -44,9 +44,20 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._validate import (
+    as_float_array,
     finite_array,
     is_traced,
     positive_array,
+    positive_scalar,
+    real_scalar,
+    require_broadcast,
+    require_callable,
+    require_distribution,
+    require_finite,
+    require_key,
+    require_layers,
+    require_positive,
+    vector,
     whole_number,
 )
 from .distributions import gaussian_log_density
@@ -58,6 +69,36 @@ LOG_2PI = math.log(2.0 * math.pi)
 # ---------------------------------------------------------------------------
 # Validation helpers
 # ---------------------------------------------------------------------------
+
+
+def _betas(betas: Any, name: str = "betas") -> np.ndarray:
+    """Trade-off weights: a non-empty 1-D array of positive numbers."""
+    b = vector(betas, name, what="one trade-off weight per model")
+    require_positive(b, name)
+    return b
+
+
+def _learning_rate(learning_rate: Any) -> float:
+    return positive_scalar(learning_rate, "learning_rate")
+
+
+def _require_params(params: Any, name: str = "params", *, batch_dims: int = 0) -> Any:
+    """VAE parameters: a dict with ``encoder`` and ``decoder`` MLP layers."""
+    if not isinstance(params, dict) or set(params) != {"encoder", "decoder"}:
+        raise TypeError(
+            f"{name} must be a dict with 'encoder' and 'decoder' layers (from"
+            f" vae_init or train_vaes), got {type(params).__name__}"
+        )
+    enc = require_layers(params["encoder"], f"{name}['encoder']", batch_dims=batch_dims)
+    dec = require_layers(params["decoder"], f"{name}['decoder']", batch_dims=batch_dims)
+    z2, z_dim = enc[-1][0].shape[-1], dec[0][0].shape[-2]
+    if z2 != 2 * z_dim or enc[0][0].shape[-2] != dec[-1][0].shape[-1]:
+        raise ValueError(
+            f"{name}: the encoder (widths {enc[0][0].shape[-2]} -> {z2}) must map x to"
+            " the mean and log-variance of z, and the decoder"
+            f" ({z_dim} -> {dec[-1][0].shape[-1]}) z back to x"
+        )
+    return params
 
 
 # ---------------------------------------------------------------------------
@@ -134,6 +175,7 @@ def linear_gaussian_terms(
     w = positive_array(w, "w")
     a = finite_array(a, "a")
     b = finite_array(b, "b")
+    require_broadcast({"s2": s2, "a": a, "b": b, "v": v, "w": w})
     return _lg_terms(s2, a, b, v, w)
 
 
@@ -145,6 +187,7 @@ def linear_gaussian_posterior(b: Any, w: Any) -> tuple[Any, Any]:
     """
     b = finite_array(b, "b")
     w = positive_array(w, "w")
+    require_broadcast({"b": b, "w": w})
     return b / (b**2 + w), w / (b**2 + w)
 
 
@@ -152,6 +195,7 @@ def beta_vae_objective(s2: Any, a: Any, b: Any, v: Any, w: Any, beta: Any) -> An
     r"""The :math:`\beta`-VAE objective :math:`J = D + \beta R` of the linear-Gaussian VAE."""
     beta = positive_array(beta, "beta")
     t = linear_gaussian_terms(s2, a, b, v, w)
+    require_broadcast({"s2": s2, "a": a, "b": b, "v": v, "w": w, "beta": beta})
     return t.distortion + beta * t.rate
 
 
@@ -179,6 +223,7 @@ def beta_vae_optimum(s2: Any, w: Any, beta: Any) -> BetaVAEOptimum:
     s2 = positive_array(s2, "s2")
     w = positive_array(w, "w")
     beta = positive_array(beta, "beta")
+    require_broadcast({"s2": s2, "w": w, "beta": beta})
     xp = jnp if any(isinstance(t, jax.Array) for t in (s2, w, beta)) else np
     active = beta * w < s2
     b2 = xp.where(active, s2 - beta * w, 0.0)
@@ -213,10 +258,9 @@ def linear_gaussian_frontier(eigenvalues: Any, w: Any, beta: Any) -> tuple[Any, 
     so this is the frontier of linear-Gaussian VAEs on *any* data with that
     covariance.
     """
-    eig = np.asarray(positive_array(eigenvalues, "eigenvalues"))
-    if eig.ndim != 1:
-        raise ValueError(f"eigenvalues must be 1-D, got shape {eig.shape}")
-    w = float(np.asarray(positive_array(w, "w")))
+    eig = vector(eigenvalues, "eigenvalues", what="the eigenvalues of the data covariance")
+    require_positive(eig, "eigenvalues")
+    w = positive_scalar(w, "w")
     beta = np.asarray(positive_array(beta, "beta"))[..., None]
     opt = beta_vae_optimum(eig, w, beta)
     return np.sum(opt.rate, axis=-1), np.sum(opt.distortion, axis=-1)
@@ -236,8 +280,10 @@ def linear_gaussian_samples(
     returns :math:`(-\log q(x|z),\ \log p(z|x) - \log q(z))`, whose means are
     :math:`D` and :math:`R`.
     """
+    require_key(key, "key")
+    s2, v, w = (positive_scalar(t, nm) for t, nm in ((s2, "s2"), (v, "v"), (w, "w")))
+    a, b = real_scalar(a, "a"), real_scalar(b, "b")
     n = whole_number(n, "n", 2)
-    linear_gaussian_terms(s2, a, b, v, w)  # validates the parameters
     kx, kz = jax.random.split(key)
     x = jnp.sqrt(s2) * jax.random.normal(kx, (n,))
     z = a * x + jnp.sqrt(v) * jax.random.normal(kz, (n,))
@@ -282,23 +328,23 @@ def fit_linear_beta_vae(
     it is learned too (starting from ``init[3]``). ``init`` is ``(a, b, v, w)``
     and must not be the collapsed saddle ``a = b = 0``.
     """
-    s2 = float(np.asarray(positive_array(s2, "s2")))
-    betas = jnp.asarray(positive_array(betas, "betas"))
-    if betas.ndim != 1:
-        raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
+    s2 = positive_scalar(s2, "s2")
+    betas = jnp.asarray(_betas(betas))
     steps = whole_number(steps, "steps", 1)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
-    a0, b0, v0, w0 = (float(t) for t in init)
+    learning_rate = _learning_rate(learning_rate)
+    if not isinstance(init, (tuple, list)) or len(init) != 4:
+        raise TypeError(
+            f"init must be a tuple (a, b, v, w) of 4 numbers, got {init!r}"
+        )
+    a0, b0 = real_scalar(init[0], "init a"), real_scalar(init[1], "init b")
+    v0, w0 = positive_scalar(init[2], "init v"), positive_scalar(init[3], "init w")
     if a0 == 0 and b0 == 0:
         raise ValueError(
             "init must not have a = b = 0: that is a stationary point (the collapsed saddle)"
         )
-    positive_array(v0, "init v")
-    positive_array(w0, "init w")
     free_w = w is None
     if not free_w:
-        w0 = float(np.asarray(positive_array(w, "w")))
+        w0 = positive_scalar(w, "w")
 
     def objective(theta: jax.Array, beta: jax.Array) -> jax.Array:
         a, b, logv, logw = theta
@@ -344,13 +390,28 @@ def linear_vae_terms(
         \qquad
         R = \tfrac12\big[\operatorname{tr}V + \operatorname{tr}(A\Sigma A^\top) - d - \log\det V\big].
 
-    Traceable (no validation beyond shapes); used by :func:`fit_linear_vae_matrix`.
+    Traceable: types and shapes are always checked; when concrete, entries
+    must be finite, ``w`` positive and ``cov`` and ``V`` positive-definite. Used
+    by :func:`fit_linear_vae_matrix`.
     """
-    cov, A, B, V = (jnp.asarray(m) for m in (cov, A, B, V))
-    d = cov.shape[0]
+    cov, A, B, V = (
+        as_float_array(m, n) for m, n in ((cov, "cov"), (A, "A"), (B, "B"), (V, "V"))
+    )
+    if jnp.ndim(cov) != 2 or jnp.shape(cov)[0] != jnp.shape(cov)[1] or jnp.size(cov) == 0:
+        raise ValueError(
+            f"cov must be a non-empty square matrix, got shape {jnp.shape(cov)}"
+        )
+    d = jnp.shape(cov)[0]
     for m, name in ((cov, "cov"), (A, "A"), (B, "B"), (V, "V")):
-        if m.shape != (d, d):
-            raise ValueError(f"{name} must have shape ({d}, {d}), got {m.shape}")
+        if jnp.shape(m) != (d, d):
+            raise ValueError(f"{name} must have shape ({d}, {d}), got {jnp.shape(m)}")
+        require_finite(m, name)
+    if not is_traced(w):
+        w = positive_scalar(w, "w")
+    for m, name in ((cov, "cov"), (V, "V")):
+        if not is_traced(m) and np.min(np.linalg.eigvalsh(np.asarray(m))) <= 0:
+            raise ValueError(f"{name} must be symmetric positive-definite")
+    cov, A, B, V = (jnp.asarray(m) for m in (cov, A, B, V))
     E = jnp.eye(d) - B @ A
     distortion = 0.5 * d * (LOG_2PI + jnp.log(w)) + (
         jnp.trace(E @ cov @ E.T) + jnp.trace(B @ V @ B.T)
@@ -383,18 +444,16 @@ def fit_linear_vae_matrix(
     minimiser attains it.
     """
     cov = np.asarray(finite_array(cov, "cov"))
-    if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
-        raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or cov.size == 0:
+        raise ValueError(f"cov must be a non-empty square matrix, got shape {cov.shape}")
     if not np.allclose(cov, cov.T) or np.min(np.linalg.eigvalsh(cov)) <= 0:
         raise ValueError("cov must be symmetric positive-definite")
-    w = float(np.asarray(positive_array(w, "w")))
-    betas = jnp.asarray(positive_array(betas, "betas"))
-    if betas.ndim != 1:
-        raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
+    w = positive_scalar(w, "w")
+    betas = jnp.asarray(_betas(betas))
+    require_key(key, "key")
     n_starts = whole_number(n_starts, "n_starts", 1)
     steps = whole_number(steps, "steps", 1)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    learning_rate = _learning_rate(learning_rate)
     d = cov.shape[0]
     cov_j = jnp.asarray(cov)
 
@@ -444,10 +503,7 @@ def gaussian_mixture(weights: Any, means: Any, scales: Any) -> GaussianMixture:
         raise ValueError(
             f"weights must be a non-empty 1-D array, got shape {wts.shape}"
         )
-    if np.any(wts < 0) or abs(wts.sum() - 1.0) > 1e-12:
-        raise ValueError(
-            f"weights must be non-negative and sum to 1, got sum {wts.sum():.12g}"
-        )
+    require_distribution(wts, "weights", atol=1e-12)
     if mus.ndim != 2 or mus.shape[0] != wts.size:
         raise ValueError(f"means must have shape ({wts.size}, d), got {mus.shape}")
     if sc.shape != wts.shape:
@@ -460,7 +516,10 @@ def _require_mixture(mix: Any) -> GaussianMixture:
         raise TypeError(
             f"mix must be a GaussianMixture (build it with gaussian_mixture), got {type(mix).__name__}"
         )
-    return mix
+    try:  # a GaussianMixture built directly has not been validated
+        return gaussian_mixture(*mix)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"mix is not a valid GaussianMixture: {exc}") from None
 
 
 def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
@@ -479,6 +538,7 @@ def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
 def mixture_sample(mix: GaussianMixture, key: jax.Array, n: int) -> jax.Array:
     """``n`` draws from the mixture, shape ``(n, d)``."""
     mix = _require_mixture(mix)
+    require_key(key, "key")
     n = whole_number(n, "n", 1)
     kc, kn = jax.random.split(key)
     comp = jax.random.choice(kc, len(mix.weights), (n,), p=jnp.asarray(mix.weights))
@@ -511,14 +571,13 @@ def mixture_entropy(
     mix = _require_mixture(mix)
     if mix.means.shape[1] != 2:
         raise ValueError(
-            f"mixture_entropy needs a 2-D mixture, got dimension {mix.means.shape[1]}"
+            f"mix must be a 2-D mixture for mixture_entropy, got dimension {mix.means.shape[1]}"
         )
     n_grid = whole_number(n_grid, "n_grid", 3)
     centre = mix.means.mean(axis=0)
     if half_width is None:
         half_width = float(np.max(np.abs(mix.means - centre)) + 12 * np.max(mix.scales))
-    if not half_width > 0:
-        raise ValueError(f"half_width must be positive, got {half_width!r}")
+    half_width = positive_scalar(half_width, "half_width")
     g = np.linspace(-half_width, half_width, n_grid)
     h = g[1] - g[0]
     wts = np.full(n_grid, h)
@@ -545,6 +604,7 @@ def vae_init(
     Gaussian :math:`p(z|x)`; the decoder maps :math:`z` to the mean of
     :math:`q(x|z) = \\mathcal N(f(z), w I)`.
     """
+    require_key(key, "key")
     x_dim, z_dim, hidden = (
         whole_number(t, n, 1)
         for t, n in ((x_dim, "x_dim"), (z_dim, "z_dim"), (hidden, "hidden"))
@@ -567,10 +627,20 @@ def vae_terms(
     average over :math:`x` is :math:`R`; the closed form removes the noise of
     :math:`z` from the rate estimate but not that of :math:`x`).
     """
+    params = _require_params(params)
+    require_key(key, "key")
+    x = as_float_array(x, "x")
     if jnp.ndim(x) != 2:
         raise ValueError(f"x must have shape (n, d), got {jnp.shape(x)}")
-    if not is_traced(w) and not float(w) > 0:
-        raise ValueError(f"w (the decoder variance) must be positive, got {w!r}")
+    x_dim = params["decoder"][-1][0].shape[-1]
+    if jnp.shape(x)[-1] != x_dim:
+        raise ValueError(
+            f"x must have shape (n, {x_dim}) for these params, got {jnp.shape(x)}"
+        )
+    require_finite(x, "x")
+    x = jnp.asarray(x)
+    if not is_traced(w):
+        w = positive_scalar(w, "w (the decoder variance)")
     out = mlp(params["encoder"], x)
     z_dim = out.shape[-1] // 2
     mu, logvar = out[:, :z_dim], out[:, z_dim:]
@@ -606,12 +676,15 @@ def train_vaes(
     parameters (every leaf with a leading beta axis) and the loss per step and
     beta, shape ``(steps, n_betas)``.
     """
-    betas = jnp.asarray(positive_array(betas, "betas"))
-    if betas.ndim != 1:
-        raise ValueError(f"betas must be 1-D, got shape {betas.shape}")
-    w = float(np.asarray(positive_array(w, "w")))
+    require_key(key, "key")
+    require_callable(sample_data, "sample_data")
+    betas = jnp.asarray(_betas(betas))
+    w = positive_scalar(w, "w")
     steps = whole_number(steps, "steps", 1)
     batch = whole_number(batch, "batch", 2)
+    learning_rate = _learning_rate(learning_rate)
+    hidden = whole_number(hidden, "hidden", 1)
+    z_dim = whole_number(z_dim, "z_dim", 1)
     k_init, k_train = jax.random.split(key)
     x_dim = int(sample_data(k_init, 2).shape[-1])
     params0 = vae_init(k_init, x_dim, z_dim, hidden)
@@ -646,10 +719,14 @@ def vae_rate_distortion(
     of :math:`D + R` comes from the per-example sums, so it accounts for the
     correlation between the two estimates.
     """
+    params = _require_params(params, batch_dims=1)
+    require_key(key, "key")
     x = jnp.asarray(finite_array(x, "x"))
     if x.ndim != 2 or x.shape[0] < 2:
-        raise ValueError(f"x must have shape (n, d) with n >= 2, got {x.shape}")
-    w = float(np.asarray(positive_array(w, "w")))
+        raise ValueError(
+            f"x must have shape (n, d) with n >= 2 (at least 2 examples), got {x.shape}"
+        )
+    w = positive_scalar(w, "w")
     d, r = jax.jit(jax.vmap(lambda p: vae_terms(p, key, x, w)))(params)
     d, r = np.asarray(d), np.asarray(r)
     return (
