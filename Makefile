@@ -6,12 +6,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.klnotes-installed
 LINTED := klnotes tests tools benchmarks
 
-.PHONY: help venv book test lint format chapter lab lock clean
+.PHONY: help venv book test mutants manifest lint format chapter lab lock clean
 
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv on first use)"
 	@echo "make test     unit tests, every chapter executed as a test, strict build, site checks"
 	@echo "make chapter CH=book/NAME.md   execute one chapter and build it alone"
+	@echo "make mutants  apply each listed realistic error and require its chapter to fail"
+	@echo "make manifest rewrite tests/chapter_checks/ after adding, removing or re-roling checks"
 	@echo "make lab      open the chapters as notebooks in JupyterLab"
 	@echo "make lint | format | lock | clean"
 
@@ -35,6 +37,13 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist worksteal --durations=12 tests --ignore=tests/site
 	$(PY) tools/book.py build --fresh
 	$(PY) -m pytest tests/site
+
+# Mutation testing: every error listed in tests/mutants/*.toml must fail its chapter.
+mutants: $(STAMP)
+	$(PY) tools/mutants.py
+
+manifest: $(STAMP)
+	$(PY) tools/book.py manifest
 
 chapter: $(STAMP)
 	@test -n "$(CH)" || { echo "usage: make chapter CH=book/NAME.md"; exit 2; }

@@ -10,7 +10,9 @@ Modules, each named by its concept:
 * :mod:`klnotes.units` — nats, bits, decibans; probability, odds and dB log-odds
 * :mod:`klnotes.montecarlo` — estimates with standard errors; KL from samples
 * :mod:`klnotes.symbolic` — symbolic distributions and KL; proofs with SymPy
-* :mod:`klnotes.checks` — the checks chapters assert results with
+* :mod:`klnotes.checks` — the checks chapters assert results with, each with a role
+* :mod:`klnotes.ledger` — claims, their statuses and the verification ledger
+* :mod:`klnotes.provenance` — the hash tying executed chapters to the code that ran them
 * :mod:`klnotes.style` — the book's figure style
 * :mod:`klnotes.nn` — small MLPs and Adam in one ``lax.scan``, for the toy models
 
@@ -41,9 +43,11 @@ from . import (  # noqa: E402
     erasure,
     evidence,
     graphs,
+    ledger,
     measures,
     montecarlo,
     nn,
+    provenance,
     recipe,
     style,
     symbolic,
@@ -56,14 +60,18 @@ from .checks import (  # noqa: E402
     CheckFailed,
     CheckLog,
     CheckRecord,
+    CheckSummary,
     MonteCarloCheckFailed,
     NumericCheckFailed,
+    SourceCheckFailed,
     SymbolicCheckFailed,
     check_bound,
     check_close,
     check_mc,
+    check_source,
     check_symbolic,
     check_symbolic_sign,
+    mc_power,
 )
 from .coding import coding_excess, huffman_code  # noqa: E402
 from .diffusion import DiffusionLoss, Schedule, continuous_loss, discrete_loss  # noqa: E402
@@ -113,10 +121,12 @@ __all__ = [
     "CheckFailed",
     "CheckLog",
     "CheckRecord",
+    "CheckSummary",
     "Estimate",
     "MonteCarloCheckFailed",
     "NumericCheckFailed",
     "Proof",
+    "SourceCheckFailed",
     "SymbolicCheckFailed",
     "SymbolicProofError",
     "bernoulli_kl",
@@ -124,6 +134,7 @@ __all__ = [
     "check_bound",
     "check_close",
     "check_mc",
+    "check_source",
     "check_symbolic",
     "check_symbolic_sign",
     "checks",
@@ -142,8 +153,10 @@ __all__ = [
     "kl",
     "kl_from_log_densities",
     "kl_monte_carlo",
+    "ledger",
     "marginal",
     "mc_estimate",
+    "mc_power",
     "mvn_log_density",
     "montecarlo",
     "odds_to_db",
@@ -151,6 +164,7 @@ __all__ = [
     "prob_to_db",
     "prob_to_odds",
     "prove_equal",
+    "provenance",
     "random_distribution",
     "style",
     "symbolic",

@@ -8,7 +8,14 @@ _config.yml and tools/book.py, after breaking something on purpose:
   without `-W` lets the same kind of broken chapter through silently);
 * a Sphinx warning fails the build (and passes without `-W`);
 * changing the helper package invalidates cached outputs, so a broken helper
-  is noticed (and, as a contrast, Jupyter Book's cache alone does not notice).
+  is noticed (and, as a contrast, Jupyter Book's cache alone does not notice);
+* a notebook the tests executed with one version of the helpers is never
+  used after the helpers change: the chapter is re-executed, and a chapter the
+  change broke fails the build and is named;
+* the verification ledger refuses a theorem nothing verifies, a check that
+  names a claim that does not exist, a claim resting on consistency checks
+  only and a declared claim with no target in the text — all in one build —
+  and a check that breaks fails the build rather than leaving a row out.
 """
 
 import shutil
@@ -53,6 +60,11 @@ def make_book(tmp: Path, chapters: dict[str, str], *, config_edit=None) -> Path:
         f"  - file: book/{name}\n" for name in chapters
     )
     (tmp / "_toc.yml").write_text(toc)
+    (tmp / "tools").mkdir()
+    shutil.copy(book.ROOT / "tools" / "klnotes_ledger.py", tmp / "tools")
+    shutil.copytree(
+        book.ROOT / "tools" / "ledger_static", tmp / "tools" / "ledger_static"
+    )
     return tmp
 
 
@@ -65,15 +77,22 @@ def test_false_claim_fails_build_naming_chapter_and_check(tmp_path):
     """A real chapter with one claim made false: the build fails and says where."""
     text = (book.ROOT / "book" / "chain-rule.md").read_text()
     broken = text.replace(
-        'checks.symbolic("f(1) = 0", f.subs(x, 1), 0)',
-        'checks.symbolic("f(1) = 0", f.subs(x, 1), 1)',
+        'checks.symbolic("$f(1) = 0$", f.subs(x, 1), 0, claim="thm-chain-rule")',
+        'checks.symbolic("$f(1) = 0$", f.subs(x, 1), 1, claim="thm-chain-rule")',
     )
     assert broken != text, "the chapter changed: update the line this test breaks"
-    root = make_book(tmp_path, {"chain-rule-broken": broken})
+    root = make_book(
+        tmp_path,
+        {
+            "chain-rule-broken": broken.replace(
+                'CheckLog("chain-rule")', 'CheckLog("chain-rule-broken")'
+            )
+        },
+    )
     proc = book.run_build(root, capture=True)
     assert proc.returncode != 0
     assert "chain-rule-broken" in proc.stdout
-    assert "f(1) = 0: identity not proved" in proc.stdout
+    assert "$f(1) = 0$: identity not proved" in proc.stdout
 
 
 def test_failing_cell_passes_silently_without_raise_on_error_and_W(tmp_path):
@@ -142,3 +161,128 @@ def test_changing_klnotes_invalidates_cached_outputs(tmp_path):
     guarded = book.run_build(root, fresh=True, capture=True, env=env)
     assert guarded.returncode != 0
     assert "uses-helper" in guarded.stdout and "helper broke" in guarded.stdout
+
+
+def tiny_chapter(name: str, *cells: str, statements: str = "") -> str:
+    """A chapter that uses the real klnotes and ends with checks.summary()."""
+    setup = f'import klnotes as kn\n\nchecks = kn.CheckLog("{name}")'
+    return chapter(setup, *cells, "checks.summary()", prose=statements or "Prose.")
+
+
+THEOREM = """
+```{prf:theorem} Two equal coins
+:label: thm-LABEL
+
+$I[p; p] = 0$.
+```
+"""
+
+
+def test_stale_executed_notebook_is_never_used(tmp_path, monkeypatch, capsys):
+    """Executed by the tests with one klnotes, then klnotes changes: the saved
+    notebook is discarded, the chapter re-runs, and the change that broke it
+    fails the build naming the chapter."""
+    root = make_book(
+        tmp_path,
+        {
+            "coins": tiny_chapter(
+                "coins",
+                'checks.close("KL of a coin with itself", kn.kl([0.5, 0.5], [0.5, 0.5]),'
+                ' 0.0, atol=1e-12, role="independent", claim="thm-coins")',
+                statements=THEOREM.replace("LABEL", "coins"),
+            )
+        },
+    )
+    shutil.copytree(
+        book.ROOT / "klnotes",
+        root / "klnotes",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for f in ("pyproject.toml", "constraints.txt"):
+        shutil.copy(book.ROOT / f, root / f)
+    monkeypatch.setenv("PYTHONPATH", str(root))  # kernels import the copy
+    nb, seconds = book.execute_chapter(root / "book" / "coins.md")
+    book.save_executed(root / "book" / "coins.md", nb, seconds, root)
+    assert nb.metadata["klnotes_execution"]["klnotes_hash"] == book.helper_hash(root)
+
+    div = root / "klnotes" / "divergences.py"
+    text = div.read_text()
+    mutated = text.replace(
+        "return from_nats(xp.sum(terms, axis=-1), base)",
+        "return from_nats(xp.sum(terms, axis=-1) + 0.5, base)",
+    )
+    assert mutated != text, "kn.kl changed: update the line this test breaks"
+    div.write_text(mutated)
+    capsys.readouterr()
+    proc = book.run_build(root, capture=True)
+    said = capsys.readouterr().out
+    assert "discarding" in said and "coins.ipynb" in said
+    assert proc.returncode != 0
+    assert (
+        "coins" in proc.stdout
+        and "KL of a coin with itself: not within tolerance" in proc.stdout
+    )
+
+
+def test_ledger_refuses_unverified_claims_in_one_build(tmp_path):
+    chapters = {
+        "bare": tiny_chapter(
+            "bare",
+            'checks.close("unrelated", 1.0, 1.0, role="independent", claim="thm-other")',
+            statements=THEOREM.replace("LABEL", "bare")
+            + THEOREM.replace("LABEL", "other"),
+        ),
+        "ghost": tiny_chapter(
+            "ghost",
+            'checks.close("a check of nothing", 1.0, 1.0, role="independent",'
+            ' claim="thm-no-such-claim")',
+            statements=THEOREM.replace("LABEL", "ghost").replace(
+                "thm-ghost", "thm-ghost"
+            )
+            + "",
+        ),
+        "selfish": tiny_chapter(
+            "selfish",
+            'checks.close("the code agrees with itself", 1.0, 1.0, role="consistency",'
+            ' claim="thm-selfish")',
+            'checks.close("ghost theorem check", 1.0, 1.0, role="independent",'
+            ' claim="thm-ghost")',
+            statements=THEOREM.replace("LABEL", "selfish"),
+        ),
+        "untargeted": tiny_chapter(
+            "untargeted",
+            'checks.claim("untargeted-figure", "A figure", kind="source figure", post="1.0")',
+            'checks.source("the figure", 1.0, "1.0", claim="untargeted-figure")',
+            'checks.close("the figure, independently", 1.0, 1.0, role="independent",'
+            ' claim="untargeted-figure")',
+        ),
+    }
+    root = make_book(tmp_path, chapters)
+    proc = book.run_build(root, capture=True)
+    assert proc.returncode != 0
+    out = proc.stdout
+    assert "the verification ledger refuses the book" in out
+    assert "bare: theorem 'thm-bare'" in out and "has no check at all" in out
+    assert "ghost: check 'a check of nothing' names claim 'thm-no-such-claim'" in out
+    assert "selfish: theorem 'thm-selfish'" in out and "only consistency checks" in out
+    assert "untargeted: declared claim 'untargeted-figure' has no target" in out
+
+
+def test_a_broken_check_fails_the_build_rather_than_dropping_its_row(tmp_path):
+    root = make_book(
+        tmp_path,
+        {
+            "fine": tiny_chapter(
+                "fine",
+                'checks.close("a true claim", 1.0, 1.0, role="independent", claim="thm-fine")',
+                'checks.close("a false claim", 1.0, 2.0, role="independent", claim="thm-fine")',
+                statements=THEOREM.replace("LABEL", "fine"),
+            )
+        },
+    )
+    proc = book.run_build(root, capture=True)
+    assert proc.returncode != 0
+    assert (
+        "fine" in proc.stdout and "a false claim: not within tolerance" in proc.stdout
+    )
+    assert not (root / "_build" / "html" / "ledger.json").exists()

@@ -349,9 +349,9 @@ def test_count_estimate_rejects(count, n, exc, text):
 
 
 def test_count_estimate_fails_a_false_small_mass():
-    # the chapter's design: 1/211 from 4e7 draws resolves a 1% error in that mass
+    # 1/211 from 8e7 draws resolves a 1% error in that mass with 95% power
     rng = np.random.default_rng(4)
-    n = 40_000_000
+    n = 80_000_000
     hits = int(rng.binomial(n, 1 / 211))
     est = kn.count_estimate(hits, n)
     kn.check_mc("the true mass", est, 1 / 211)

@@ -29,6 +29,7 @@ g1, g2 = sp.symbols("g1 g2")  # no assumptions: may be negative or complex
         (x, x),
         (sp.Rational(1, 7), sp.Rational(1, 7)),
         (sp.pi, sp.pi),
+        (np.int64(2), sp.Integer(2)),
     ],
 )
 def test_require_expr_accepts_exact_values(value, expected):
@@ -46,7 +47,6 @@ def test_require_expr_accepts_exact_values(value, expected):
         (True, "v must be a SymPy expression, got bool"),
         (1j, "v must be a SymPy expression, got complex"),
         ([x], "v must be a SymPy expression, got list"),
-        (np.int64(2), "v must be a SymPy expression, got int64"),
     ],
 )
 def test_require_expr_rejects_non_sympy(value, match):
@@ -256,7 +256,7 @@ def test_prove_equal_on_matrices():
 
 
 def test_trig_identity_needs_simplify():
-    assert prove_equal(sp.sin(r) ** 2 + sp.cos(r) ** 2, 1).method == "simplify"
+    assert prove_equal(sp.sin(r) ** 2 + sp.cos(r) ** 2, 1).method.startswith("simplify")
 
 
 def test_log_expansion_respects_assumptions():
@@ -264,7 +264,9 @@ def test_log_expansion_respects_assumptions():
     prove_equal(sp.log(x * y), sp.log(x) + sp.log(y))
     with pytest.raises(SymbolicProofError):
         prove_equal(sp.log(g1 * g2), sp.log(g1) + sp.log(g2))
-    assert prove_equal(sp.log(g1 * g2), sp.log(g1) + sp.log(g2), force_log=True)
+    # there is no way to force it: force_log is gone
+    with pytest.raises(TypeError):
+        prove_equal(sp.log(g1 * g2), sp.log(g1) + sp.log(g2), force_log=True)
 
 
 # ---------------------------------------------------------------------------
@@ -404,3 +406,28 @@ def test_prove_equal_factors_log_arguments_but_stays_exact():
     assert prove_equal(lhs, rhs).method.startswith(("expand_log", "factored"))
     with pytest.raises(SymbolicProofError):
         prove_equal(lhs, sp.log(a * s**2 + 2))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: S.gaussian_kl(0, -1, 0, 1), "var_p"),
+        (lambda: S.gaussian_kl(0, 1, 0, 0), "var_q"),
+        (lambda: S.gaussian_kl(0, 1, 0, -sp.Symbol("v", positive=True)), "var_q"),
+        (lambda: S.gaussian_log_density(x, 0, -2), "var"),
+        (
+            lambda: S.gaussian_kl_mv(
+                sp.Matrix([0]), sp.Matrix([[-1]]), sp.Matrix([0]), sp.eye(1)
+            ),
+            "cov_p",
+        ),
+    ],
+)
+def test_symbolic_gaussians_refuse_non_positive_variances(call, name):
+    with pytest.raises(ValueError, match=f"{name} must be positive"):
+        call()
+
+
+def test_floats_inside_matrices_are_refused():
+    with pytest.raises(TypeError, match="p contains the floating-point"):
+        S.kl(sp.Matrix([sp.Float(0.5), 1 - sp.Float(0.5)]), sp.Matrix([x, y]))

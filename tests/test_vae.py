@@ -326,7 +326,7 @@ def test_matrix_linear_vae_mc():
     A, B = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
     V = np.array([[0.5, 0.1], [0.1, 0.3]])
     w = 0.4
-    n = 400_000
+    n = 600_000
     x = rng.multivariate_normal(np.zeros(2), cov, n)
     z = x @ A.T + rng.multivariate_normal(np.zeros(2), V, n)
     d = stats.multivariate_normal(np.zeros(2), w * np.eye(2))

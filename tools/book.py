@@ -14,17 +14,23 @@
         Execute one chapter and build it alone into _build/single/NAME, for
         working on a chapter without building the whole book.
 
+    python tools/book.py manifest [CHAPTER ...]
+        Execute the chapters (reusing the cache) and rewrite their committed
+        lists of checks, tests/chapter_checks/NAME.tsv (role, claim, name).
+
 Cache safety: the cache is keyed by each chapter's code, and this script wipes
-it whenever the helper package (klnotes/), pyproject.toml or constraints.txt
-changes (a hash stamp in the cache folder). So a cached output can never hide a
-change to klnotes.
+it whenever the helper package (klnotes/), pyproject.toml, constraints.txt or
+the installed versions of the numerical stack change (a provenance hash stamp
+in the cache folder, klnotes/provenance.py). Notebooks executed by the tests
+carry the same hash and are discarded if it no longer matches; every chapter's
+check records carry it too, and the build refuses a page whose records were
+made by other helpers. So a cached output can never hide a change to klnotes.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import hashlib
 import os
 import re
 import shutil
@@ -35,7 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP_NAME = "klnotes.sha256"
-HASHED = ("klnotes", "pyproject.toml", "constraints.txt")
+RECORDS_MIME = "application/vnd.klnotes.checks+json"
+MANIFESTS = ROOT / "tests" / "chapter_checks"
 
 
 class ChapterFailed(RuntimeError):
@@ -64,21 +71,25 @@ def chapters_in_toc(root: Path = ROOT) -> list[Path]:
     return [p for p in paths if p.read_text().startswith("---\njupytext:")]
 
 
+def _load_by_path(name: str):
+    """Load a stdlib-only module of klnotes without importing the package (and JAX)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"_klnotes_{name}", ROOT / "klnotes" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+provenance = _load_by_path("provenance")
+HASHED = provenance.HASHED
+
+
 def helper_hash(root: Path = ROOT) -> str:
-    """SHA-256 over every file of klnotes/ (names and bytes), pyproject.toml and constraints.txt."""
-    h = hashlib.sha256()
-    for name in HASHED:
-        path = root / name
-        files = (
-            sorted(p for p in path.rglob("*") if p.is_file())
-            if path.is_dir()
-            else [path]
-        )
-        for f in files:
-            if f.exists() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                h.update(str(f.relative_to(root)).encode())
-                h.update(f.read_bytes())
-    return h.hexdigest()
+    """The provenance hash of ``root``: klnotes/, the pins and the installed versions."""
+    return provenance.source_hash(root)
 
 
 def cache_dir(root: Path = ROOT) -> Path:
@@ -174,14 +185,18 @@ def save_executed(path: Path, nb: object, seconds: float, root: Path = ROOT) -> 
 
     Used by the chapter tests, which run in parallel worker processes: they
     write plain files, and the build imports them into the cache one by one.
+    The file carries the provenance hash of the helpers it was executed with,
+    taken from the chapter's own check records when it has them.
     """
     import nbformat
 
     out = executed_dir(root)
     out.mkdir(parents=True, exist_ok=True)
+    payload = chapter_records(nb)
     nb.metadata["klnotes_execution"] = {
         "source": str(Path(path).resolve()),
         "seconds": seconds,
+        "klnotes_hash": payload["klnotes_hash"] if payload else helper_hash(root),
     }
     target = out / (Path(path).stem + ".ipynb")
     nbformat.write(nb, str(target))
@@ -189,19 +204,109 @@ def save_executed(path: Path, nb: object, seconds: float, root: Path = ROOT) -> 
 
 
 def import_executed(root: Path = ROOT) -> int:
-    """Move chapters executed by the tests into the cache (after :func:`guard_cache`)."""
+    """Move chapters executed by the tests into the cache (after :func:`guard_cache`).
+
+    A notebook executed with other helpers than the tree has now (its
+    ``klnotes_hash`` differs, or it has none) is discarded, never cached: the
+    build then executes that chapter afresh, so a page can never show outputs
+    of an older klnotes, and a chapter broken by the change fails the build.
+    """
     import nbformat
 
+    current = helper_hash(root)
     count = 0
     for f in sorted(executed_dir(root).glob("*.ipynb")):
         nb = nbformat.read(str(f), as_version=4)
         meta = nb.metadata.pop("klnotes_execution", {})
+        if meta.get("klnotes_hash") != current:
+            print(
+                f"[book] discarding {f.relative_to(root)}: it was executed with other"
+                " klnotes or environment than the tree has now; it will be re-executed"
+            )
+            f.unlink()
+            continue
         cache_executed(
             Path(meta.get("source", f)), nb, float(meta.get("seconds", 0.0)), root
         )
         f.unlink()
         count += 1
     return count
+
+
+def chapter_records(nb: object) -> dict | None:
+    """The check payload a chapter's ``checks.summary()`` cell left, or None."""
+    found = [
+        out["metadata"][RECORDS_MIME]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if RECORDS_MIME in out.get("metadata", {})
+    ]
+    if len(found) > 1:
+        raise ChapterFailed("a chapter must show checks.summary() exactly once")
+    return found[0] if found else None
+
+
+def manifest_path(chapter: Path) -> Path:
+    return MANIFESTS / f"{Path(chapter).stem}.tsv"
+
+
+MANIFEST_HEADER = (
+    "# The checks this chapter runs: role, claim, name (one line each, in order).\n"
+    "# Generated by `python tools/book.py manifest`; tests/test_chapters.py fails when a\n"
+    "# check disappears, is added or changes role until this file is updated with it.\n"
+)
+
+
+def manifest_lines(payload: dict) -> list[str]:
+    return [
+        "\t".join((r["role"], r["claim"], r["name"].replace("\t", " ")))
+        for r in payload["checks"]
+    ]
+
+
+def read_manifest(chapter: Path) -> list[str] | None:
+    path = manifest_path(chapter)
+    if not path.exists():
+        return None
+    return [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+
+
+def write_manifest(chapter: Path, payload: dict) -> Path:
+    path = manifest_path(chapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        MANIFEST_HEADER + "".join(f"{line}\n" for line in manifest_lines(payload)),
+        encoding="utf-8",
+    )
+    return path
+
+
+def manifest(chapters: list[Path], root: Path = ROOT) -> int:
+    """Execute the chapters (reusing the cache) and rewrite their check manifests."""
+    from jupyter_cache import get_cache
+
+    code = execute(chapters, stale_only=True, root=root)
+    if code:
+        return code
+    cache = get_cache(str(cache_dir(root)))
+    for chapter in chapters:
+        record = cache.match_cache_notebook(read_chapter(chapter))
+        payload = chapter_records(cache.get_cache_bundle(record.pk).nb)
+        if payload is None:
+            print(
+                f"[book] {chapter.name} has no checks.summary() cell", file=sys.stderr
+            )
+            return 1
+        path = write_manifest(chapter, payload)
+        print(
+            f"[book] wrote {path.relative_to(root)} ({len(payload['checks'])} checks)"
+        )
+    return 0
 
 
 def is_cached(path: Path, root: Path = ROOT) -> bool:
@@ -312,9 +417,16 @@ def check(chapter: Path) -> int:
         if d.is_dir() and not d.name.startswith((".", "_build")):
             shutil.copytree(d, src / "book" / d.name)
     shutil.copy(chapter, src / "book" / chapter.name)
-    shutil.copy(ROOT / "book" / "bibliography.md", src / "book" / "bibliography.md")
+    for page in ("bibliography", "ledger"):
+        shutil.copy(ROOT / "book" / f"{page}.md", src / "book" / f"{page}.md")
+    (src / "tools").mkdir()
+    shutil.copy(
+        ROOT / "tools" / "klnotes_ledger.py", src / "tools" / "klnotes_ledger.py"
+    )
+    shutil.copytree(ROOT / "tools" / "ledger_static", src / "tools" / "ledger_static")
     (src / "_toc.yml").write_text(
-        f"format: jb-book\nroot: book/{name}\nchapters:\n  - file: book/bibliography\n"
+        f"format: jb-book\nroot: book/{name}\nchapters:\n"
+        "  - file: book/ledger\n  - file: book/bibliography\n"
     )
     # A lone chapter cannot resolve links to its siblings; the full build checks those.
     cfg = (
@@ -360,12 +472,16 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--root", type=Path, default=ROOT)
     p_check = sub.add_parser("check")
     p_check.add_argument("chapter", type=Path)
+    p_man = sub.add_parser("manifest")
+    p_man.add_argument("chapters", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.cmd == "execute":
         chapters = [c.resolve() for c in args.chapters] or chapters_in_toc()
         return execute(chapters, jobs=args.jobs, stale_only=args.stale_only)
     if args.cmd == "build":
         return build(args.root.resolve(), fresh=args.fresh)
+    if args.cmd == "manifest":
+        return manifest([c.resolve() for c in args.chapters] or chapters_in_toc())
     return check(args.chapter)
 
 
