@@ -195,6 +195,7 @@ def svg_text_sizes(svg: str) -> list[float]:
 
 
 def is_matplotlib_svg(svg: str) -> bool:
+    """Whether ``svg`` is an SVG document written by matplotlib."""
     return "<svg" in svg[:2000] and "matplotlib.org" in svg[:4000]
 
 
@@ -216,7 +217,9 @@ def setup(app):  # pragma: no cover - exercised by the site build and tests/site
     from sphinx.transforms import SphinxTransform
 
     class ThemeVariants(SphinxTransform):
-        default_priority = 880  # after myst-nb has written the outputs
+        # myst-nb wrote each output's file while parsing the notebook, before
+        # any transform; this one only has to run before the HTML is written.
+        default_priority = 880
 
         def apply(self, **kwargs) -> None:
             for img in list(self.document.findall(nodes.image)):
@@ -250,8 +253,8 @@ def setup(app):  # pragma: no cover - exercised by the site build and tests/site
                 dark_img["classes"] = [*dark_img["classes"], "only-dark"]
                 img["alt"] = dark_img["alt"] = alt
                 wrapper = nodes.container()
-                img.replace_self(wrapper)  # (this copies the image's classes)
-                wrapper["classes"] = ["klnotes-figure"]
+                img.replace_self(wrapper)  # replace_self copies the classes over,
+                wrapper["classes"] = ["klnotes-figure"]  # which would hide it
                 wrapper += [img, dark_img]
 
     app.add_transform(ThemeVariants)
