@@ -259,6 +259,7 @@ def setup(app):  # pragma: no cover - exercised by the site build and tests/site
 
     app.add_transform(ThemeVariants)
     app.connect("builder-inited", _register_static)
+    app.connect("build-finished", _refresh_static)
     app.connect("html-page-context", _drop_thebe_assets)
     app.connect("doctree-resolved", _drop_thebe_nodes, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
@@ -290,6 +291,23 @@ def _register_static(app) -> None:
     favicon = static / "favicon.svg"
     if favicon.is_file() and not app.config.html_favicon:
         app.config.html_favicon = str(favicon)
+
+
+def _refresh_static(app, exception) -> None:
+    """Copy book/_static again when no page was out of date.
+
+    Sphinx copies static files only when it writes pages, so an edit to the
+    site's CSS or JavaScript alone would otherwise not reach _build/html.
+    """
+    static = Path(app.srcdir) / "book" / "_static"
+    out = Path(app.outdir) / "_static"
+    if exception is not None or app.builder.format != "html" or not static.is_dir():
+        return
+    for src in static.iterdir():
+        dst = out / src.name
+        if src.is_file() and dst.parent.is_dir():
+            if not dst.is_file() or dst.read_bytes() != src.read_bytes():
+                dst.write_bytes(src.read_bytes())
 
 
 def _drop_thebe_assets(app, pagename, templatename, context, doctree) -> None:
