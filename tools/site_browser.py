@@ -26,8 +26,10 @@ import sys
 from pathlib import Path
 
 #: Flags for a headless Chromium that stays on 127.0.0.1: no GPU, no QUIC, no
-#: first-run, background, component-update or sync traffic to Google's hosts.
-#: (Playwright adds a fresh temporary user-data-dir for every launch.)
+#: first-run, background, component-update or sync traffic to Google's hosts;
+#: shared memory in /tmp, as containers often have a tiny /dev/shm (Debian's
+#: /usr/bin/chromium wrapper adds that one too). Playwright gives every launch
+#: a fresh temporary user-data-dir.
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -37,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 SYSTEM_CANDIDATES = [
