@@ -284,6 +284,7 @@ def run_build(
     if capture:
         return subprocess.run(cmd, **kwargs)
     # Show only warnings and errors as they come; print the whole log if it fails.
+    print("[book] building the HTML (every Sphinx warning is an error)", flush=True)
     log = []
     with subprocess.Popen(cmd, **kwargs) as proc:
         for line in proc.stdout:
@@ -303,7 +304,6 @@ def run_build(
 def build(root: Path = ROOT, fresh: bool = False) -> int:
     """Build the HTML with warnings as errors; return the exit code."""
     start = time.perf_counter()
-    print("[book] building the HTML (every Sphinx warning is an error)", flush=True)
     proc = run_build(root, fresh=fresh)
     seconds = time.perf_counter() - start
     index = root / "_build" / "html" / "index.html"
