@@ -11,6 +11,7 @@ LINTED := klnotes tests tools benchmarks
 help:
 	@echo "make book     build the HTML book into _build/html (creates .venv on first use)"
 	@echo "make test     unit tests, every chapter executed as a test, strict build, site checks"
+	@echo "              (the site checks use a headless Chromium; see README.md)"
 	@echo "make chapter CH=book/NAME.md   execute one chapter and build it alone"
 	@echo "make mutants  apply each listed realistic error and require its chapter to fail"
 	@echo "make manifest rewrite tests/chapter_checks/ after adding, removing or re-roling checks"
@@ -28,12 +29,15 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 book: $(STAMP)
-	$(PY) tools/book.py execute --stale-only
-	$(PY) tools/book.py build
+	@$(PY) tools/book.py execute --stale-only
+	@$(PY) tools/book.py build
 
+# The site tests drive a headless Chromium: tools/site_browser.py finds one
+# (or installs one, or stops here saying how to get one) before anything runs.
 test: $(STAMP)
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
+	@$(PY) tools/site_browser.py ensure
 	$(PY) -m pytest -n 2 --dist worksteal --durations=12 tests --ignore=tests/site
 	$(PY) tools/book.py build --fresh
 	$(PY) -m pytest tests/site

@@ -126,11 +126,16 @@ def execute_chapter(path: Path, timeout: int = 600) -> tuple[object, float]:
     Returns the executed notebook and the wall-clock seconds. Raises
     :class:`ChapterFailed` naming the chapter, the cell and the error.
     """
+    import zmq
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
 
     path = Path(path).resolve()
     nb = read_chapter(path)
+    # CurveZMQ keys for the kernel's sockets: ipykernel otherwise warns, once per
+    # chapter, that it runs over TCP without encryption.
+    encrypt = "auto" if zmq.has("curve") else "disabled"
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -138,6 +143,7 @@ def execute_chapter(path: Path, timeout: int = 600) -> tuple[object, float]:
         resources={"metadata": {"path": str(path.parent)}},
         allow_errors=False,
         record_timing=False,  # timing metadata would change the cache key
+        config=Config({"KernelManager": {"transport_encryption": encrypt}}),
     )
     start = time.perf_counter()
     try:
@@ -337,19 +343,19 @@ def execute(
         print("[book] every chapter is up to date in the cache")
         return 0
     failures = []
+    print(
+        f"[book] executing {len(todo)} chapter(s), {max(1, jobs)} at a time", flush=True
+    )
     with cf.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for path, nb, seconds, err in pool.map(_execute_one, [str(c) for c in todo]):
-            rel = (
-                Path(path).relative_to(root)
-                if Path(path).is_relative_to(root)
-                else path
-            )
+        results = pool.map(_execute_one, [str(c) for c in todo])
+        for i, (path, nb, seconds, err) in enumerate(results, 1):
+            step = f"[{i}/{len(todo)}] {Path(path).stem}"
             if err:
                 failures.append(err)
-                print(f"[book] FAILED {rel}", file=sys.stderr)
+                print(f"{step} FAILED", file=sys.stderr, flush=True)
             else:
                 cache_executed(Path(path), nb, seconds, root)
-                print(f"[book] executed {rel} in {seconds:.1f} s")
+                print(f"{step} … {seconds:.1f} s", flush=True)
     for err in failures:
         print(err, file=sys.stderr)
     return 1 if failures else 0
@@ -379,18 +385,39 @@ def run_build(
     if fresh:
         cmd.append("--all")
     kwargs: dict = {"cwd": root, "env": {**os.environ, **(env or {})}}
+    kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if capture:
-        kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return subprocess.run(cmd, **kwargs)
+        return subprocess.run(cmd, **kwargs)
+    # Show only warnings and errors as they come; print the whole log if it fails.
+    print("[book] building the HTML (every Sphinx warning is an error)", flush=True)
+    log = []
+    with subprocess.Popen(cmd, **kwargs) as proc:
+        for line in proc.stdout:
+            log.append(line)
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+            if re.search(r"WARNING|ERROR|Executing notebook", plain):
+                print(plain, end="", flush=True)
+    if proc.returncode:
+        print(
+            "".join(re.sub(r"\x1b\[[0-9;]*m", "", x) for x in log),
+            end="",
+            file=sys.stderr,
+        )
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(log))
 
 
 def build(root: Path = ROOT, fresh: bool = False) -> int:
     """Build the HTML with warnings as errors; return the exit code."""
     start = time.perf_counter()
     proc = run_build(root, fresh=fresh)
-    print(
-        f"[book] build finished in {time.perf_counter() - start:.1f} s (exit {proc.returncode})"
-    )
+    seconds = time.perf_counter() - start
+    index = root / "_build" / "html" / "index.html"
+    if not proc.returncode:
+        where = index.relative_to(ROOT) if index.is_relative_to(ROOT) else index
+        print(
+            f"[book] built in {seconds:.1f} s: open {where} in a browser"
+            f" ({index.as_uri()}); no server or network needed"
+        )
     if proc.returncode:
         print(
             "[book] BUILD FAILED: look above for the chapter named in 'Executing notebook failed'"
