@@ -133,6 +133,7 @@ def assemble(
     chapters: dict[str, dict[str, Any]],
     *,
     expected_hash: str | None = None,
+    external: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Build the ledger from what each chapter page holds; raise :class:`LedgerError`.
 
@@ -151,6 +152,10 @@ def assemble(
     marked stated without proof; a check must name a claim that exists; a
     payload must carry ``expected_hash`` when given. The errors are collected
     and raised together, each naming the claim and its chapter.
+
+    ``external`` names claims of chapters left out of this build (a
+    single-chapter preview): uses of them and checks naming them are kept
+    without error, and they are drawn as claims of another chapter.
     """
     errors: list[str] = []
     claims: dict[str, dict[str, Any]] = {}
@@ -253,6 +258,8 @@ def assemble(
             else:
                 claims[label]["reason"] = reason
         for label, used in payload.get("uses", {}).items():
+            if label in external and label not in claims:
+                continue
             if label not in claims:
                 errors.append(
                     f"{chapter}: uses({label!r}, …) names a claim that does not exist"
@@ -262,6 +269,8 @@ def assemble(
                 dict.fromkeys(claims[label]["uses"] + list(used))
             )
         for r in payload["checks"]:
+            if r["claim"] in external and r["claim"] not in claims:
+                continue
             if r["claim"] not in claims:
                 errors.append(
                     f"{chapter}: check {r['name']!r} names claim {r['claim']!r}, which does not exist"
@@ -273,6 +282,7 @@ def assemble(
 
     for label in order:
         c = claims[label]
+        c["uses"] = [u for u in c["uses"] if u in claims or u not in external]
         for u in c["uses"]:
             if u not in claims:
                 errors.append(

@@ -273,3 +273,14 @@ def test_graph_svg_draws_every_node_and_edge_with_status_classes():
     assert "&lt;long&gt;" in svg and "&amp;" in svg and "<long>" not in svg
     width = int(re.search(r'width="(\d+)"', svg).group(1))
     assert width <= 620  # fits the text column at 1280 px without scaling
+
+
+def test_external_claims_of_a_single_chapter_build_are_tolerated():
+    book = copy.deepcopy(_book())
+    del book["one"]
+    with pytest.raises(LedgerError, match="uses 'thm-one', which is not a claim"):
+        assemble(copy.deepcopy(book), expected_hash="H")
+    book["two"]["payload"]["checks"].append(_check("elsewhere", "thm-one"))
+    data = assemble(book, expected_hash="H", external={"thm-one"})
+    two = next(c for c in data["claims"] if c["label"] == "thm-two")
+    assert two["uses"] == [] and len(two["checks"]) == 1

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import json
 import os
 import re
 import shutil
@@ -427,6 +428,20 @@ def build(root: Path = ROOT, fresh: bool = False) -> int:
     return proc.returncode
 
 
+def statement_labels(chapter: Path) -> dict[str, str]:
+    """The labels of a chapter's prf blocks (label -> kind) and of its declared
+    claims (MyST targets used as claims, kind "claim")."""
+    text = Path(chapter).read_text(encoding="utf-8")
+    out = {}
+    for kind, body in re.findall(r"```\{prf:(\w+)\}[^\n]*\n((?::\w+:[^\n]*\n)*)", text):
+        m = re.search(r":label:\s*(\S+)", body)
+        if m:
+            out[m.group(1)] = kind
+    for label in re.findall(r"^\(([a-z0-9][a-z0-9-]*)\)=\s*$", text, flags=re.M):
+        out.setdefault(label, "claim")
+    return out
+
+
 def check(chapter: Path) -> int:
     """Execute one chapter, then build it alone (its own toc) into _build/single/NAME."""
     chapter = chapter.resolve()
@@ -456,6 +471,8 @@ def check(chapter: Path) -> int:
         "  - file: book/ledger\n  - file: book/bibliography\n"
     )
     # A lone chapter cannot resolve links to its siblings; the full build checks those.
+    # The claims of the other chapters are passed to the ledger as external ones, so
+    # {prf:ref}s and uses across chapters do not fail this preview build.
     cfg = (
         (src / "_config.yml")
         .read_text()
@@ -463,6 +480,16 @@ def check(chapter: Path) -> int:
             "suppress_warnings: []",
             "suppress_warnings: [myst.xref_missing, ref.doc, ref.ref, ref.eq]",
         )
+    )
+    external = {
+        label: kind
+        for other in chapters_in_toc()
+        if other.resolve() != chapter
+        for label, kind in statement_labels(other).items()
+    }
+    cfg = cfg.replace(
+        "    suppress_warnings:",
+        f"    klnotes_ledger_external: {json.dumps(external)}\n    suppress_warnings:",
     )
     (src / "_config.yml").write_text(cfg)
     (src / "_build").mkdir()

@@ -229,8 +229,36 @@ def _doc_order(app: Sphinx) -> list[str]:
     return order + rest
 
 
+def _stand_in_for_external_statements(app: Sphinx, env: Any) -> None:
+    """In a single-chapter build, let ``{prf:ref}`` to other chapters resolve.
+
+    ``klnotes_ledger_external`` maps the labels of the book's other chapters
+    to their kind; each missing one gets an entry in sphinx-proof's table
+    pointing at the ledger page, so a reference renders as its kind instead
+    of failing a build that cannot see the other chapters. The full build
+    sets nothing here and resolves every reference for real.
+    """
+    external = app.config.klnotes_ledger_external or {}
+    proofs = getattr(env, "proof_list", None)
+    if proofs is None:
+        env.proof_list = proofs = {}
+    target = next((d for d in env.found_docs if d.endswith("ledger")), None)
+    for label, kind in external.items():
+        if kind != "claim" and label not in proofs and target is not None:
+            proofs[label] = {
+                "docname": target,
+                "countertype": kind,
+                "realtype": kind,
+                "ids": [label],
+                "label": label,
+                "prio": 0,
+                "nonumber": True,
+            }
+
+
 def on_check_consistency(app: Sphinx, env: Any) -> None:
     start = time.perf_counter()
+    _stand_in_for_external_statements(app, env)
     pages = getattr(env, "klnotes_pages", {})
     chapters = {}
     for docname in _doc_order(app):
@@ -241,7 +269,9 @@ def on_check_consistency(app: Sphinx, env: Any) -> None:
     try:
         # the hash of the helpers a chapter executed now would import
         env.klnotes_ledger = ledger.assemble(
-            chapters, expected_hash=provenance.source_hash(_klnotes_dir().parent)
+            chapters,
+            expected_hash=provenance.source_hash(_klnotes_dir().parent),
+            external=set(app.config.klnotes_ledger_external or {}),
         )
     except ledger.LedgerError as exc:
         raise LedgerRefused(str(exc)) from None
@@ -583,6 +613,8 @@ def on_builder_inited(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # labels -> kind of the claims of chapters a single-chapter build leaves out
+    app.add_config_value("klnotes_ledger_external", {}, "env")
     app.add_node(ledger_placeholder)
     app.add_directive("verification-ledger", VerificationLedger)
     app.add_directive("ledger-graph", LedgerGraph)
