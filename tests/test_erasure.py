@@ -228,8 +228,8 @@ def test_friction_is_the_integrated_autocorrelation(beta, gamma):
                 0,
                 60 / gamma,
                 args=(eps, beta, gamma),
-                epsabs=1e-15,
-                epsrel=1e-12,
+                epsabs=1e-13,
+                epsrel=1e-10,
                 limit=200,
             )[0]
         )
