@@ -37,6 +37,15 @@ the relaxation at level :math:`k` absorbs heat :math:`\varepsilon_k \Delta p_1`;
 the reset costs work :math:`-\varepsilon_K p_1(\tau)` and no heat. A linear
 ramp over a time :math:`\tau` is the limit of many small steps.
 
+**Slow driving.** Driven slowly, the memory lags its Boltzmann occupation and
+produces entropy at the rate :math:`\dot\Sigma \simeq \beta\zeta(\varepsilon)
+\dot\varepsilon^2`, with the friction of Sivak and Crooks
+:math:`\zeta = \beta\pi_1(1-\pi_1)/\Gamma` (:func:`friction`). A protocol
+from 0 to :math:`\varepsilon_{\max}` in a time :math:`\tau` then produces at
+least :math:`L^2/\tau`, where :math:`L` is the thermodynamic length
+(:func:`thermodynamic_length`), and the protocol that produces entropy at a
+constant rate reaches it (:func:`optimal_protocol`).
+
 Energies (``levels``, heat, work) share one unit, :math:`\beta` is in its
 inverse and entropies are in nats; with ``beta=1`` energies are in units of
 :math:`kT`.
@@ -75,14 +84,17 @@ __all__ = [
     "TrajectoryHeat",
     "equilibrium_p1",
     "erasure_exact",
+    "friction",
     "generalized_landauer_bound",
     "glauber_rates",
     "landauer_energy",
+    "optimal_protocol",
     "reversible_erasure_heat",
     "simulate_erasure",
     "slow_driving_coefficient",
     "staircase_coefficient",
     "staircase_protocol",
+    "thermodynamic_length",
 ]
 
 
@@ -191,6 +203,85 @@ def staircase_coefficient(eps_max: Any, *, beta: float = 1.0) -> np.ndarray:
     b = positive_scalar(beta, "beta")
     e = np.asarray(finite_array(eps_max, "eps_max"), dtype=np.float64)
     return b * e / 2 * (0.5 - equilibrium_p1(e, beta=b))
+
+
+def friction(eps: Any, *, beta: float = 1.0, gamma: float = 1.0) -> np.ndarray:
+    r"""Friction coefficient of the level, :math:`\zeta(\varepsilon) = \beta\pi_1(1-\pi_1)/\Gamma`.
+
+    Sivak and Crooks define :math:`\zeta = \beta\int_0^\infty
+    \langle\delta X(t)\,\delta X(0)\rangle\,dt` for the force
+    :math:`X = \partial H/\partial\varepsilon = x`. In equilibrium
+    :math:`x` has variance :math:`\pi_1(1-\pi_1)` and its autocorrelation
+    decays as :math:`e^{-\Gamma t}`, which gives the value above. A slow
+    protocol then costs excess work at the rate :math:`\zeta\dot\varepsilon^2`
+    and produces entropy (nats) at the rate :math:`\beta\zeta\dot\varepsilon^2`.
+    Units: time per energy (``beta`` in inverse energy, ``gamma`` in inverse
+    time).
+    """
+    g = positive_scalar(gamma, "gamma")
+    b = positive_scalar(beta, "beta")
+    e = np.asarray(finite_array(eps, "eps"), dtype=np.float64)
+    p = equilibrium_p1(e, beta=b)
+    return b * p * (1.0 - p) / g
+
+
+def thermodynamic_length(
+    eps_max: Any, *, beta: float = 1.0, gamma: float = 1.0
+) -> np.ndarray:
+    r"""Thermodynamic length of the path :math:`0 \to \varepsilon_{\max}`.
+
+    .. math::
+
+        L = \int_0^{|\varepsilon_{\max}|} \sqrt{\beta\zeta(\varepsilon)}\,d\varepsilon
+          = \frac{2}{\sqrt\Gamma}\Big(\arctan e^{\beta|\varepsilon_{\max}|/2}
+            - \frac{\pi}{4}\Big)
+          = \frac{2}{\sqrt\Gamma}\arctan\tanh\frac{\beta|\varepsilon_{\max}|}{4},
+
+    in :math:`\sqrt{\text{nats} \times \text{time}}`: every protocol of
+    duration :math:`\tau` has :math:`\tau\Sigma \ge L^2` to leading order in
+    :math:`1/\tau`, and :math:`L^2 \to \pi^2/(4\Gamma)` as
+    :math:`\varepsilon_{\max} \to \infty`. The last form is the one computed
+    (no overflow for large levels).
+    """
+    g = positive_scalar(gamma, "gamma")
+    b = positive_scalar(beta, "beta")
+    e = np.asarray(finite_array(eps_max, "eps_max"), dtype=np.float64)
+    return 2.0 / math.sqrt(g) * np.arctan(np.tanh(b * np.abs(e) / 4.0))
+
+
+def optimal_protocol(
+    eps_max: float, n_steps: int, tau: float, *, beta: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""The constant-dissipation protocol, sampled as ``n_steps`` levels held :math:`\tau/K` each.
+
+    The protocol advances along the thermodynamic length at a constant rate,
+    :math:`\sqrt{\beta\zeta(\varepsilon)}\,\dot\varepsilon = L/\tau`. With
+    :math:`y = e^{\beta\varepsilon/2}` the length element is
+    :math:`(2/\sqrt\Gamma)\,dy/(1 + y^2)`, so :math:`\arctan y` moves linearly in
+    time:
+
+    .. math::
+
+        \varepsilon^*(t) = \frac{2}{\beta}\ln\tan\Big(\frac{\pi}{4} + \frac{t}{\tau}\,\theta\Big),
+        \qquad \theta = \arctan e^{\beta\varepsilon_{\max}/2} - \frac{\pi}{4}.
+
+    Like :func:`staircase_protocol` the levels are taken at the ends of the
+    holds, :math:`\varepsilon_k = \varepsilon^*(k\tau/K)`, so the last is
+    :math:`\varepsilon_{\max}`; the schedule does not depend on :math:`\Gamma`.
+    It is evaluated as :math:`(2/\beta)\,\mathrm{asinh}\cot\varphi` with
+    :math:`\varphi = (1 - s)\pi/2 + 2s\arctan e^{-\beta|\varepsilon_{\max}|/2}`,
+    :math:`s = t/\tau`, which is accurate for any level. Returns
+    ``(levels, dwell)``; a negative ``eps_max`` gives the mirror image.
+    """
+    e = real_scalar(eps_max, "eps_max")
+    k = whole_number(n_steps, "n_steps", 1)
+    t = positive_scalar(tau, "tau", allow_inf=True)
+    b = positive_scalar(beta, "beta")
+    s = np.arange(1, k + 1) / k
+    phi = (1.0 - s) * (math.pi / 2) + 2.0 * s * math.atan(math.exp(-b * abs(e) / 2))
+    levels = math.copysign(1.0, e) * (2.0 / b) * np.arcsinh(1.0 / np.tan(phi))
+    levels[-1] = e  # exact end point (the formula gives it to rounding)
+    return levels, np.full(k, t / k)
 
 
 def landauer_energy(
