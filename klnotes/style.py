@@ -135,6 +135,18 @@ def _hex(rgb: tuple[float, float, float]) -> str:
     return "#" + "".join(f"{round(min(1.0, max(0.0, c)) * 255):02x}" for c in rgb)
 
 
+def _svg_text(svg: object) -> str:
+    if not isinstance(svg, str):
+        raise TypeError(
+            f"svg must be a string holding an SVG document, got {type(svg).__name__}"
+        )
+    if "<svg" not in svg:
+        raise ValueError(
+            "svg must be the text of an SVG document (no <svg element found)"
+        )
+    return svg
+
+
 def dark_color(hexcode: str) -> str:
     """The colour a light-theme colour ``#rrggbb`` takes in the dark variant.
 
@@ -144,7 +156,11 @@ def dark_color(hexcode: str) -> str:
     text colour and white into its page colour, so contrast is mirrored.
     Any other colour is returned unchanged (lower case).
     """
-    if not isinstance(hexcode, str) or not re.fullmatch(_HEX, hexcode):
+    if not isinstance(hexcode, str):
+        raise TypeError(
+            f"hexcode must be a '#rrggbb' string, got {type(hexcode).__name__}"
+        )
+    if not re.fullmatch(_HEX, hexcode):
         raise ValueError(f"hexcode must be a '#rrggbb' string, got {hexcode!r}")
     key = hexcode.lower()
     for light, dark in DARK_TWINS.items():
@@ -166,8 +182,7 @@ def dark_svg(svg: str) -> str:
     explicit fill and stroke colour is mapped; text that matplotlib leaves at
     SVG's default black fill gets the dark ink from the root element.
     """
-    if not isinstance(svg, str) or "<svg" not in svg:
-        raise ValueError("svg must be the text of an SVG document")
+    _svg_text(svg)
 
     def swap(m: re.Match) -> str:
         return m.group(1) + dark_color("#" + m.group(2))
@@ -179,7 +194,7 @@ def dark_svg(svg: str) -> str:
 
 def svg_width_pt(svg: str) -> float:
     """The width of a matplotlib SVG, in points (1 pt = 4/3 CSS px)."""
-    m = _SVG_WIDTH.search(svg)
+    m = _SVG_WIDTH.search(_svg_text(svg))
     if m is None:
         raise ValueError("svg has no width in points on its root element")
     return float(m.group(1))
@@ -191,11 +206,13 @@ def svg_text_sizes(svg: str) -> list[float]:
     Needs text drawn as paths (``svg.fonttype = "path"``, set by
     :func:`use_style`); a subscript counts at its base text's size.
     """
-    return [abs(float(s)) * _FONT_SCALE for s in _TEXT_SCALE.findall(svg)]
+    return [abs(float(s)) * _FONT_SCALE for s in _TEXT_SCALE.findall(_svg_text(svg))]
 
 
 def is_matplotlib_svg(svg: str) -> bool:
-    """Whether ``svg`` is an SVG document written by matplotlib."""
+    """Whether ``svg`` (a string) is an SVG document written by matplotlib."""
+    if not isinstance(svg, str):
+        raise TypeError(f"svg must be a string, got {type(svg).__name__}")
     return "<svg" in svg[:2000] and "matplotlib.org" in svg[:4000]
 
 
