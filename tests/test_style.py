@@ -100,8 +100,11 @@ def test_dark_colour_mirrors_greys_and_keeps_other_colours():
     assert style.dark_color("#440154") == "#440154"  # viridis: data colours stay
     mid = style.dark_color("#808080")
     assert style.DARK_PAGE < mid < style.DARK_INK  # a grey lands between page and ink
-    for bad in ("black", "#fff", "#12345g", None, 0x123456):
+    for bad in ("black", "#fff", "#12345g"):
         with pytest.raises(ValueError, match="hexcode"):
+            style.dark_color(bad)
+    for bad in (None, 0x123456):
+        with pytest.raises(TypeError, match="hexcode"):
             style.dark_color(bad)
 
 
