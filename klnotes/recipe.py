@@ -23,6 +23,15 @@ marginal one,
     + \big\langle I[P(u|v); Q(u|v)] \big\rangle_{P(v)}
     \ \ge\ \Big\langle \log \frac{P(v)}{Q(v)} \Big\rangle_P .
 
+Some objectives are sums: the conditional entropy bottleneck wishes for two
+things no single acyclic :math:`Q` can hold, so it is
+:math:`I[P; Q_1] + \gamma\, I[P; Q_2]`. :func:`objective_sum` adds objectives
+(or bounds) that share the real world :math:`P`, with non-negative weights;
+the result evaluates, bounds and draws (:func:`klnotes.graphs.draw_objective`)
+like one objective. Piece names must not be ``"total"``, ``"loss"`` or
+``"constant"`` (:data:`RESERVED_NAMES`), the names under which the whole
+objective is evaluated.
+
 For numbers, :func:`random_tables` fills every factor of small discrete worlds
 with a conditional probability table, :func:`joint_kl` computes the divergence
 by brute force on the full joint tables and :meth:`Objective.evaluate` takes the
