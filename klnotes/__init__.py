@@ -92,7 +92,7 @@ from .divergences import (  # noqa: E402
 )
 from .erasure import erasure_exact, simulate_erasure  # noqa: E402
 from .evidence import bayes_update, weight_of_evidence  # noqa: E402
-from .graphs import draw_worlds  # noqa: E402
+from .graphs import draw_objective, draw_worlds  # noqa: E402
 from .measures import Measure  # noqa: E402
 from .montecarlo import (  # noqa: E402
     Estimate,
@@ -101,7 +101,7 @@ from .montecarlo import (  # noqa: E402
     kl_monte_carlo,
     mc_estimate,
 )
-from .recipe import World, bound, objective  # noqa: E402
+from .recipe import World, bound, objective, objective_sum  # noqa: E402
 from .style import use_style  # noqa: E402
 from .symbolic import Proof, SymbolicProofError, prove_equal  # noqa: E402
 from .thermo import simulate_harmonic, simulate_metropolis  # noqa: E402
@@ -182,6 +182,7 @@ __all__ = [
     "continuous_loss",
     "diffusion",
     "discrete_loss",
+    "draw_objective",
     "draw_worlds",
     "erasure",
     "erasure_exact",
@@ -191,6 +192,7 @@ __all__ = [
     "measures",
     "nn",
     "objective",
+    "objective_sum",
     "recipe",
     "simulate_erasure",
     "simulate_harmonic",

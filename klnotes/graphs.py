@@ -5,7 +5,9 @@ r"""Drawing the two worlds of the recipe side by side with daft-pgm.
 :data:`klnotes.style.Q_COLOR`) as directed graphical models in one daft
 figure. Observed variables are shaded; a factor of :math:`Q` that is the same
 as in :math:`P` (and so cancels from the objective) is drawn in the colour of
-:math:`P`.
+:math:`P`. :func:`draw_objective` draws the worlds of an objective, including
+a sum of objectives (:class:`klnotes.recipe.ObjectiveSum`): :math:`P` and then
+each term's :math:`Q_k`.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import daft
 import matplotlib.figure
 
 from ._validate import real_scalar, require_instance, whole_number
-from .recipe import World, tex_variable
+from .recipe import Bound, Objective, ObjectiveSum, World, tex_variable
 from .style import GREY, P_COLOR, Q_COLOR
 
-__all__ = ["default_layout", "draw_worlds"]
+__all__ = ["default_layout", "draw_objective", "draw_worlds"]
 
 
 def default_layout(world: World) -> dict[str, tuple[float, float]]:
@@ -61,6 +63,45 @@ def draw_worlds(
             f"P and Q must have the same variables, got {sorted(P.variables)} and"
             f" {sorted(Q.variables)}"
         )
+    return _draw(P, [Q], layout, title, gap, dpi)
+
+
+def draw_objective(
+    objective: Objective | ObjectiveSum | Bound,
+    layout: Mapping[str, tuple[float, float]] | None = None,
+    *,
+    title: str | None = None,
+    gap: float = 1.0,
+    dpi: int = 120,
+) -> matplotlib.figure.Figure:
+    """The worlds of an objective side by side: :math:`P`, then every :math:`Q`.
+
+    ``objective`` is an :class:`~klnotes.recipe.Objective` (one wished-for
+    world), an :class:`~klnotes.recipe.ObjectiveSum` (one per term, in the
+    order of its terms) or a :class:`~klnotes.recipe.Bound` (its joint
+    objective). ``layout`` is as for :func:`draw_worlds`. A factor of a
+    :math:`Q` that is also a factor of :math:`P` is drawn in the colour of
+    :math:`P`, since it cancels from that term.
+    """
+    require_instance(
+        objective,
+        (Objective, ObjectiveSum, Bound),
+        "objective",
+        "a klnotes.recipe Objective, ObjectiveSum or Bound",
+    )
+    obj = objective.joint if isinstance(objective, Bound) else objective
+    Qs = list(obj.worlds.values()) if isinstance(obj, ObjectiveSum) else [obj.Q]
+    return _draw(obj.P, Qs, layout, title, gap, dpi)
+
+
+def _draw(
+    P: World,
+    Qs: list[World],
+    layout: Mapping[str, tuple[float, float]] | None,
+    title: str | None,
+    gap: float,
+    dpi: int,
+) -> matplotlib.figure.Figure:
     if layout is not None and not isinstance(layout, Mapping):
         raise TypeError(
             f"layout must map variables to (x, y) positions, got {type(layout).__name__}"
@@ -81,21 +122,26 @@ def draw_worlds(
     if gap < 0:
         raise ValueError(f"gap must be non-negative, got {gap}")
     dpi = whole_number(dpi, "dpi", 1)
-    xs = [x for x, _ in pos.values()]
-    ys = [y for _, y in pos.values()]
+    xs = [pos[v][0] for v in P.variables]
+    ys = [pos[v][1] for v in P.variables]
     width = max(xs) - min(xs) + 1.0
     shift = width + gap
-    observed = P.observed | Q.observed
+    observed = P.observed.union(*(Q.observed for Q in Qs))
     pgm = daft.PGM(node_unit=0.8, grid_unit=1.6, dpi=dpi)
-    shared = {f.label for f in P.factors} & {f.label for f in Q.factors}
-    for k, (world, colour) in enumerate(((P, P_COLOR), (Q, Q_COLOR))):
+    p_labels = {f.label for f in P.factors}
+    names = []
+    for k, world in enumerate([P, *Qs]):
         dx = k * shift
+        colour = P_COLOR if k == 0 else Q_COLOR
+
+        def edge_colour(v: str, world: World = world, colour: str = colour) -> str:
+            return P_COLOR if world.factor_of(v).label in p_labels else colour
+
         for v in world.variables:
             x, y = pos[v]
-            f = world.factor_of(v)
-            c = P_COLOR if (k == 1 and f.label in shared) else colour
+            c = edge_colour(v)
             pgm.add_node(
-                f"{world.name}:{v}",
+                f"{k}:{v}",
                 f"${tex_variable(v)}$",
                 x + dx,
                 y,
@@ -107,22 +153,22 @@ def draw_worlds(
                 },
             )
         for u, v in world.edges():
-            f = world.factor_of(v)
-            c = P_COLOR if (k == 1 and f.label in shared) else colour
+            c = edge_colour(v)
             pgm.add_edge(
-                f"{world.name}:{u}",
-                f"{world.name}:{v}",
+                f"{k}:{u}",
+                f"{k}:{v}",
                 plot_params={"ec": c, "fc": c, "head_width": 0.18, "head_length": 0.22},
             )
         cx = min(xs) + dx + (width - 1.0) / 2
-        pgm.add_text(cx - 0.15, max(ys) + 0.55, f"${world.name}$", fontsize=13)
+        name = f"${world.name}$"
+        names.append((name, colour))
+        pgm.add_text(cx - 0.15, max(ys) + 0.55, name, fontsize=13)
     pgm.render()
     fig = pgm.figure
+    colours = dict(reversed(names))  # a Q named like P keeps P's colour
     for t in fig.axes[0].texts:
-        if t.get_text() == f"${P.name}$":
-            t.set_color(P_COLOR)
-        elif t.get_text() == f"${Q.name}$":
-            t.set_color(Q_COLOR)
+        if t.get_text() in colours:
+            t.set_color(colours[t.get_text()])
     if title:
         fig.suptitle(title, fontsize=10, color=GREY, y=1.02)
     return fig

@@ -23,6 +23,15 @@ marginal one,
     + \big\langle I[P(u|v); Q(u|v)] \big\rangle_{P(v)}
     \ \ge\ \Big\langle \log \frac{P(v)}{Q(v)} \Big\rangle_P .
 
+Some objectives are sums: the conditional entropy bottleneck wishes for two
+things no single acyclic :math:`Q` can hold, so it is
+:math:`I[P; Q_1] + \gamma\, I[P; Q_2]`. :func:`objective_sum` adds objectives
+(or bounds) that share the real world :math:`P`, with non-negative weights;
+the result evaluates, bounds and draws (:func:`klnotes.graphs.draw_objective`)
+like one objective. Piece names must not be ``"total"``, ``"loss"`` or
+``"constant"`` (:data:`RESERVED_NAMES`), the names under which the whole
+objective is evaluated.
+
 For numbers, :func:`random_tables` fills every factor of small discrete worlds
 with a conditional probability table, :func:`joint_kl` computes the divergence
 by brute force on the full joint tables and :meth:`Objective.evaluate` takes the
@@ -56,6 +65,8 @@ __all__ = [
     "Bound",
     "Factor",
     "Objective",
+    "ObjectiveSum",
+    "RESERVED_NAMES",
     "World",
     "bound",
     "joint_kl",
@@ -63,6 +74,7 @@ __all__ = [
     "marginal_kl",
     "marginalise",
     "objective",
+    "objective_sum",
     "parse_factor",
     "random_tables",
     "tex_variable",
@@ -75,6 +87,10 @@ _GREEK = {
 }  # fmt: skip
 _VAR_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _FACTOR_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_']*)\s*\(([^()]*)\)\s*$")
+
+#: Names :meth:`Objective.evaluate` reads as the whole objective, so no piece
+#: (and no term of a sum) may take them.
+RESERVED_NAMES = ("total", "loss", "constant")
 
 
 def tex_variable(name: str) -> str:
@@ -482,6 +498,137 @@ def _log(f: Factor) -> sp.Expr:
     return sp.log(f.symbol)
 
 
+def _piece_name(name: Any, where: str) -> str:
+    """A piece (or term) name: a non-empty string other than the reserved names."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"{where} must map names (strings) to factor labels or objectives,"
+            f" got a key of type {type(name).__name__}"
+        )
+    if not name.strip():
+        raise ValueError(f"{where} has an empty name; give every entry a name")
+    if name in RESERVED_NAMES:
+        raise ValueError(
+            f"{where}: the name {name!r} is reserved ('total', 'loss' and 'constant'"
+            " are what evaluate() reads as the whole objective); choose another name"
+        )
+    return name
+
+
+def _weight(v: Any, where: str, *, nonnegative: bool = False) -> sp.Expr:
+    """A trade-off weight: a finite SymPy expression or a real number (ints stay exact)."""
+    if isinstance(v, sp.Basic):
+        if not isinstance(v, sp.Expr) or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise ValueError(f"{where} must be a finite expression, got {v}")
+        if nonnegative and v.is_negative:
+            raise ValueError(f"{where} must be non-negative, got {v}")
+        return v
+    x = real_scalar(v, where)
+    if nonnegative and x < 0:
+        raise ValueError(f"{where} must be non-negative, got {x!r}")
+    n = as_int(v)
+    return sp.Integer(n) if n is not None else sp.Float(x)
+
+
+def _latex_pieces(
+    pieces: Mapping[str, sp.Expr],
+    weights: Mapping[str, sp.Expr],
+    constant: sp.Expr,
+    factors: Mapping[sp.Symbol, Factor],
+    weighted: bool,
+) -> str:
+    parts = []
+    for k, e in pieces.items():
+        body = _log_tex(e, factors)
+        w = weights[k]
+        wt = "" if (not weighted or w == 1) else sp.latex(w) + r"\,"
+        parts.append(rf"{wt}\underbrace{{\left\langle {body} \right\rangle_P}}_{{{k}}}")
+    out = " + ".join(parts) if parts else "0"
+    if constant != 0:
+        body = _log_tex(constant, factors)
+        out += rf" \;\underbrace{{+ \left\langle {body} \right\rangle_P}}_{{\text{{fixed}}}}"
+    return out
+
+
+def _named_expr(expr: Any, named: Mapping[str, sp.Expr]) -> sp.Expr:
+    """``expr`` as a SymPy expression: a name in ``named`` or an expression."""
+    if isinstance(expr, str):
+        if expr in named:
+            return named[expr]
+        raise ValueError(
+            f"expr {expr!r} is not 'total', 'loss', 'constant' or a piece; pieces are"
+            f" {[k for k in named if k not in RESERVED_NAMES]}"
+        )
+    if not isinstance(expr, sp.Expr):
+        raise TypeError(
+            "expr must be 'total', 'loss', 'constant', a piece name or a SymPy"
+            f" expression, got {type(expr).__name__}"
+        )
+    return expr
+
+
+def _expectation(
+    P: World,
+    factors: Mapping[sp.Symbol, Factor],
+    expr: sp.Expr,
+    tables: Mapping[str, Any],
+    weights: Mapping[sp.Symbol | str, float] | None,
+) -> float:
+    """The ``P``-expectation of ``expr``, a combination of logs of ``factors``."""
+    if weights is not None and not isinstance(weights, Mapping):
+        raise TypeError(
+            f"weights must map symbols to numbers, got {type(weights).__name__}"
+        )
+    by_name = {str(s): s for s in expr.free_symbols}
+    subs = {}
+    for k, v in (weights or {}).items():
+        if not isinstance(k, (str, sp.Symbol)):
+            raise TypeError(
+                f"weights must map symbols (or their names) to numbers, got a key"
+                f" of type {type(k).__name__}"
+            )
+        key = by_name.get(k, sp.Symbol(k)) if isinstance(k, str) else k
+        subs[key] = sp.Float(real_scalar(v, f"weights[{str(k)!r}]"))
+    e = sp.expand(sp.expand_log(expr.subs(subs)))
+    logs = sorted(e.atoms(sp.log), key=sp.default_sort_key)
+    dummies = [sp.Dummy() for _ in logs]
+    lin = e.xreplace(dict(zip(logs, dummies)))
+    sizes = _sizes(tables)
+    joint = joint_table(P, tables, sizes=sizes)
+    order = sorted(P.variables)
+    value = 0.0
+    for lg, d in zip(logs, dummies):
+        coeff = sp.diff(lin, d)
+        if coeff.free_symbols:
+            raise ValueError(
+                f"give numbers for {sorted(map(str, coeff.free_symbols))} in weights"
+            )
+        sym = lg.args[0]
+        if sym not in factors:
+            raise ValueError(f"{lg} is not the logarithm of a factor of this objective")
+        f = factors[sym]
+        for v in f.vars + f.parents:
+            if v not in P.variables:
+                raise ValueError(
+                    f"{lg} is a factor of {v!r}, which is not a variable of {P.name}"
+                )
+        table = _factor_table(f, tables, sizes)
+        logf = _broadcast(np.log(np.where(table > 0, table, 1.0)), f, order)
+        zero = _broadcast(table, f, order) <= 0
+        if np.any(zero & (joint > 0)):
+            value += float(coeff) * -np.inf
+            continue
+        value += float(coeff) * float(np.sum(joint * logf))
+    rest = sp.sympify(lin.xreplace({d: 0 for d in dummies}))
+    if rest.free_symbols:
+        raise ValueError(
+            f"give numbers for {sorted(map(str, rest.free_symbols))} in weights"
+        )
+    if rest != 0:
+        raise ValueError(f"expr has a term {rest} that is not a logarithm of a factor")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Objective:
     r""":math:`\langle \log P/Q \rangle_P` as SymPy terms, grouped into pieces.
@@ -532,19 +679,17 @@ class Objective:
     def latex(self, weighted: bool = True) -> str:
         r"""LaTeX of the objective, one :math:`\langle\cdot\rangle_P` per piece."""
         weighted = boolean(weighted, "weighted")
-        parts = []
-        for k, e in self.pieces.items():
-            body = _log_tex(e, self.factors)
-            w = self.weights[k]
-            wt = "" if (not weighted or w == 1) else sp.latex(w) + r"\,"
-            parts.append(
-                rf"{wt}\underbrace{{\left\langle {body} \right\rangle_P}}_{{{k}}}"
-            )
-        out = " + ".join(parts) if parts else "0"
-        if self.constant != 0:
-            body = _log_tex(self.constant, self.factors)
-            out += rf" \;\underbrace{{+ \left\langle {body} \right\rangle_P}}_{{\text{{fixed}}}}"
-        return out
+        return _latex_pieces(
+            self.pieces, self.weights, self.constant, self.factors, weighted
+        )
+
+    def _named(self) -> dict[str, sp.Expr]:
+        return {
+            "total": self.total,
+            "loss": self.loss,
+            "constant": self.constant,
+            **self.pieces,
+        }
 
     def evaluate(
         self,
@@ -560,75 +705,101 @@ class Objective:
         numbers in ``weights``. ``tables`` maps each base factor label to its
         conditional probability table (axes: ``vars`` then ``parents``).
         """
-        if isinstance(expr, str):
-            if expr == "total":
-                expr = self.total
-            elif expr == "loss":
-                expr = self.loss
-            elif expr == "constant":
-                expr = self.constant
-            elif expr in self.pieces:
-                expr = self.pieces[expr]
-            else:
-                raise ValueError(
-                    f"expr {expr!r} is not 'total', 'loss', 'constant' or a piece"
-                )
-        if not isinstance(expr, sp.Expr):
-            raise TypeError(
-                "expr must be 'total', 'loss', 'constant', a piece name or a SymPy"
-                f" expression, got {type(expr).__name__}"
-            )
-        if weights is not None and not isinstance(weights, Mapping):
-            raise TypeError(
-                f"weights must map symbols to numbers, got {type(weights).__name__}"
-            )
-        by_name = {str(s): s for s in expr.free_symbols}
-        subs = {}
-        for k, v in (weights or {}).items():
-            if not isinstance(k, (str, sp.Symbol)):
-                raise TypeError(
-                    f"weights must map symbols (or their names) to numbers, got a key"
-                    f" of type {type(k).__name__}"
-                )
-            key = by_name.get(k, sp.Symbol(k)) if isinstance(k, str) else k
-            subs[key] = sp.Float(real_scalar(v, f"weights[{str(k)!r}]"))
-        e = sp.expand(sp.expand_log(expr.subs(subs)))
-        logs = sorted(e.atoms(sp.log), key=sp.default_sort_key)
-        dummies = [sp.Dummy() for _ in logs]
-        lin = e.xreplace(dict(zip(logs, dummies)))
-        sizes = _sizes(tables)
-        joint = joint_table(self.P, tables, sizes=sizes)
-        order = sorted(self.P.variables)
-        value = 0.0
-        for lg, d in zip(logs, dummies):
-            coeff = sp.diff(lin, d)
-            if coeff.free_symbols:
-                raise ValueError(
-                    f"give numbers for {sorted(map(str, coeff.free_symbols))} in weights"
-                )
-            sym = lg.args[0]
-            if sym not in self.factors:
-                raise ValueError(
-                    f"{lg} is not the logarithm of a factor of this objective"
-                )
-            f = self.factors[sym]
-            table = _factor_table(f, tables, sizes)
-            logf = _broadcast(np.log(np.where(table > 0, table, 1.0)), f, order)
-            zero = _broadcast(table, f, order) <= 0
-            if np.any(zero & (joint > 0)):
-                value += float(coeff) * -np.inf
-                continue
-            value += float(coeff) * float(np.sum(joint * logf))
-        rest = sp.sympify(lin.xreplace({d: 0 for d in dummies}))
-        if rest.free_symbols:
-            raise ValueError(
-                f"give numbers for {sorted(map(str, rest.free_symbols))} in weights"
-            )
-        if rest != 0:
-            raise ValueError(
-                f"expr has a term {rest} that is not a logarithm of a factor"
-            )
-        return float(value)
+        e = _named_expr(expr, self._named())
+        return _expectation(self.P, self.factors, e, tables, weights)
+
+
+@dataclass(frozen=True)
+class ObjectiveSum:
+    r"""A weighted sum of recipe objectives that share one real world :math:`P`.
+
+    Some objectives are not the divergence of any one pair of worlds. The
+    conditional entropy bottleneck wants both a backward encoder
+    :math:`b(z \mid y)` and a classifier :math:`c(y \mid z)`, and no acyclic
+    :math:`Q` holds both. Each wish is then its own world :math:`Q_k` against
+    the same :math:`P`, and the objective is the sum, each term a divergence
+    and each bounding its own marginal (:func:`bound`), so that for
+    non-negative coefficients :math:`c_k`
+
+    .. math::
+
+        \sum_k c_k \Big\langle \log \frac{P}{Q_k} \Big\rangle_P
+        \;\ge\; \sum_k c_k \Big\langle \log \frac{P(o)}{Q_k(o)} \Big\rangle_P
+        \;\ge\; 0 .
+
+    * ``terms`` — the objectives, by name;
+    * ``coefficients`` — the weight of each term (1 unless given);
+    * ``pieces`` — every term's pieces under their own names; a name used by
+      several terms must mean the same expression there (as the automatic
+      name of one factor does), and is one piece;
+    * ``weights`` — each piece's weight: its weight in each term that has it
+      times that term's coefficient, summed over those terms;
+    * ``factors`` — symbol to factor, for every factor of every term.
+
+    ``total = sum(terms[t].total)`` is the unweighted sum of the terms' KL
+    integrands and ``loss = sum(weights[k] * pieces[k]) =
+    sum(coefficients[t] * terms[t].loss)`` is what one trains.
+    """
+
+    P: World
+    terms: dict[str, Objective]
+    coefficients: dict[str, sp.Expr]
+    pieces: dict[str, sp.Expr]
+    weights: dict[str, sp.Expr]
+    factors: dict[sp.Symbol, Factor]
+
+    @property
+    def worlds(self) -> dict[str, World]:
+        """The wished-for world :math:`Q_k` of each term, by term name."""
+        return {k: t.Q for k, t in self.terms.items()}
+
+    @property
+    def integrand(self) -> sp.Expr:
+        """Sum of the terms' integrands (unweighted)."""
+        return sp.Add(*(t.integrand for t in self.terms.values()))
+
+    @property
+    def constant(self) -> sp.Expr:
+        """Sum of the terms' fixed terms."""
+        return sp.Add(*(t.constant for t in self.terms.values()))
+
+    @property
+    def total(self) -> sp.Expr:
+        """The unweighted sum of the terms' totals (their full KL integrands)."""
+        return sp.Add(*(t.total for t in self.terms.values()))
+
+    @property
+    def loss(self) -> sp.Expr:
+        """``sum(weights[k] * pieces[k])``: the weighted, trainable objective."""
+        return sp.Add(*(self.weights[k] * e for k, e in self.pieces.items()))
+
+    def latex(self, weighted: bool = True) -> str:
+        r"""LaTeX of the sum, one :math:`\langle\cdot\rangle_P` per piece."""
+        weighted = boolean(weighted, "weighted")
+        return _latex_pieces(
+            self.pieces, self.weights, self.constant, self.factors, weighted
+        )
+
+    def evaluate(
+        self,
+        expr: sp.Expr | str,
+        tables: Mapping[str, Any],
+        weights: Mapping[sp.Symbol | str, float] | None = None,
+    ) -> float:
+        r"""The :math:`P`-expectation of ``expr`` on discrete ``tables``.
+
+        As :meth:`Objective.evaluate`: ``expr`` is ``"total"``, ``"loss"``,
+        ``"constant"``, a piece name of any term, or a SymPy expression linear
+        in logarithms of the factors of any term.
+        """
+        named = {
+            "total": self.total,
+            "loss": self.loss,
+            "constant": self.constant,
+            **self.pieces,
+        }
+        e = _named_expr(expr, named)
+        return _expectation(self.P, self.factors, e, tables, weights)
 
 
 def _log_tex(e: sp.Expr, factors: Mapping[sp.Symbol, Factor]) -> str:
@@ -685,7 +856,9 @@ def objective(
     logarithms it collects (a factor of ``P`` enters with sign ``+``, one of
     ``Q`` with ``-``). Factors left unassigned get a piece each, named by the
     factor. ``weights`` maps piece names to trade-off weights (SymPy symbols or
-    numbers).
+    numbers). Piece names must not be ``"total"``, ``"loss"`` or
+    ``"constant"`` (:data:`RESERVED_NAMES`), which :meth:`Objective.evaluate`
+    reads as the whole objective.
     """
     return _objective(P, Q, pieces, weights, "pieces")
 
@@ -723,12 +896,8 @@ def _objective(
     assigned: dict[str, str] = {}
     out: dict[str, sp.Expr] = {}
     for name, labels in (pieces or {}).items():
+        _piece_name(name, pieces_name)
         where = f"{pieces_name}[{name!r}]"
-        if not isinstance(name, str):
-            raise TypeError(
-                f"{pieces_name} must map piece names (strings) to factor labels,"
-                f" got a key of type {type(name).__name__}"
-            )
         terms = []
         for raw in _labels(labels, where):
             lab = _factor_arg(raw, where).label
@@ -761,12 +930,7 @@ def _objective(
             raise ValueError(
                 f"weights has a weight for unknown piece {k!r}; pieces are {list(out)}"
             )
-        if isinstance(v, sp.Basic):
-            if not isinstance(v, sp.Expr) or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-                raise ValueError(f"weights[{k!r}] must be a finite expression, got {v}")
-            w[k] = v
-        else:
-            w[k] = sp.sympify(real_scalar(v, f"weights[{k!r}]"))
+        w[k] = _weight(v, f"weights[{k!r}]")
     return Objective(P, Q, integrand, shared, constant, const_factors, out, w, registry)
 
 
@@ -776,19 +940,29 @@ class Bound:
 
     ``marginal`` is the objective of the two worlds with ``dropped`` summed
     out; by the chain rule the gap is the averaged KL between the conditionals
-    of the dropped variables, which is non-negative.
+    of the dropped variables, which is non-negative. For a sum of objectives
+    (:func:`objective_sum` of bounds) ``joint`` and ``marginal`` are
+    :class:`ObjectiveSum` objects and the statement holds term by term.
     """
 
-    joint: Objective
-    marginal: Objective
+    joint: Objective | ObjectiveSum
+    marginal: Objective | ObjectiveSum
     dropped: tuple[str, ...]
 
     def latex(self) -> str:
-        """LaTeX of the statement joint ≥ marginal ≥ 0."""
-        return rf"{_kl_tex(self.joint)} \;\geq\; {_kl_tex(self.marginal)} \;\geq\; 0"
+        """LaTeX of the statement joint ≥ marginal ≥ 0 (the middle step is left
+        out when nothing is summed out or the marginal objective vanishes)."""
+        j, m = _kl_tex(self.joint), _kl_tex(self.marginal)
+        if m in ("0", j):
+            return rf"{j} \;\geq\; 0"
+        return rf"{j} \;\geq\; {m} \;\geq\; 0"
 
 
-def _kl_tex(obj: Objective) -> str:
+def _kl_tex(obj: Objective | ObjectiveSum) -> str:
+    if isinstance(obj, ObjectiveSum):
+        parts = [_kl_tex(t) for t in obj.terms.values()]
+        parts = [p for p in parts if p != "0"]
+        return " + ".join(parts) if parts else "0"
     terms = [f.symbol for f in obj.P.factors if f.label not in obj.cancelled]
     terms = [sp.log(t) for t in terms] + [
         -sp.log(f.symbol) for f in obj.Q.factors if f.label not in obj.cancelled
@@ -829,6 +1003,112 @@ def bound(
         )
     return Bound(
         joint, _objective(Pm, Qm, marginal_pieces, None, "marginal_pieces"), drop
+    )
+
+
+def _sum(
+    objs: Sequence[tuple[str, Objective]], coefficients: Mapping[str, sp.Expr]
+) -> ObjectiveSum:
+    first, P = objs[0][0], objs[0][1].P
+    factors: dict[sp.Symbol, Factor] = {}
+    owner: dict[sp.Symbol, str] = {}
+    pieces: dict[str, sp.Expr] = {}
+    weights: dict[str, sp.Expr] = {}
+    piece_owner: dict[str, str] = {}
+    for name, obj in objs:
+        if obj.P != P:
+            raise ValueError(
+                f"terms[{name!r}]: its real world differs from that of terms[{first!r}]"
+                f" ({obj.P} against {P}); every term of a sum shares one P"
+            )
+        for sym, f in obj.factors.items():
+            if sym in factors and factors[sym] != f:
+                raise ValueError(
+                    f"terms[{name!r}]: factor {f.label} means something else in"
+                    f" terms[{owner[sym]!r}]; give one of them another letter"
+                )
+            factors.setdefault(sym, f)
+            owner.setdefault(sym, name)
+        for k, e in obj.pieces.items():
+            w = coefficients[name] * obj.weights[k]
+            if k not in pieces:
+                pieces[k], weights[k], piece_owner[k] = e, w, name
+            elif sp.expand(pieces[k] - e) == 0:
+                weights[k] = weights[k] + w  # one piece, in several terms
+            else:
+                raise ValueError(
+                    f"terms: piece {k!r} of terms[{name!r}] is not the piece of that"
+                    f" name in terms[{piece_owner[k]!r}]; give the pieces different"
+                    " names"
+                )
+    return ObjectiveSum(P, dict(objs), dict(coefficients), pieces, weights, factors)
+
+
+def objective_sum(
+    terms: Mapping[str, Objective | Bound],
+    weights: Mapping[str, Any] | None = None,
+) -> ObjectiveSum | Bound:
+    r"""The weighted sum :math:`\sum_k c_k \langle \log P/Q_k \rangle_P` of recipe objectives.
+
+    ``terms`` maps a name to an :class:`Objective` (from :func:`objective`) or,
+    all alike, to a :class:`Bound` (from :func:`bound`); every term has the
+    same real world ``P``. ``weights`` maps term names to non-negative
+    coefficients :math:`c_k` (SymPy expressions or numbers; 1 unless given).
+
+    Given objectives, returns an :class:`ObjectiveSum`; given bounds (which
+    must sum out the same variables), returns a :class:`Bound` whose
+    ``joint`` and ``marginal`` are the sums of the terms' joint and marginal
+    objectives. Piece names must be distinct across terms; the same factor
+    label in two terms must mean the same factor.
+    """
+    if not isinstance(terms, Mapping):
+        raise TypeError(
+            "terms must map names to Objective or Bound objects (from objective() or"
+            f" bound()), got {type(terms).__name__}"
+        )
+    if not terms:
+        raise ValueError("terms is empty: give at least one objective")
+    items = []
+    for name, t in terms.items():
+        _piece_name(name, "terms")
+        if not isinstance(t, (Objective, Bound)):
+            raise TypeError(
+                f"terms[{name!r}] must be an Objective or a Bound (from objective() or"
+                f" bound()), got {type(t).__name__}"
+            )
+        if isinstance(t, Bound) and not isinstance(t.joint, Objective):
+            raise TypeError(f"terms[{name!r}] is itself a sum; list its terms instead")
+        items.append((name, t))
+    kinds = {type(t) for _, t in items}
+    if len(kinds) > 1:
+        raise TypeError(
+            "terms must be all Objective or all Bound objects, not a mixture"
+        )
+    if weights is not None and not isinstance(weights, Mapping):
+        raise TypeError(
+            f"weights must map term names to coefficients, got {type(weights).__name__}"
+        )
+    coefficients: dict[str, sp.Expr] = {name: sp.Integer(1) for name, _ in items}
+    for k, v in (weights or {}).items():
+        if k not in coefficients:
+            raise ValueError(
+                f"weights has a coefficient for unknown term {k!r}; terms are"
+                f" {list(coefficients)}"
+            )
+        coefficients[k] = _weight(v, f"weights[{k!r}]", nonnegative=True)
+    if kinds == {Objective}:
+        return _sum(items, coefficients)
+    first, b0 = items[0]
+    for name, b in items[1:]:
+        if set(b.dropped) != set(b0.dropped):
+            raise ValueError(
+                f"terms[{name!r}] sums out {list(b.dropped)} but terms[{first!r}] sums"
+                f" out {list(b0.dropped)}; every term must sum out the same variables"
+            )
+    return Bound(
+        _sum([(n, b.joint) for n, b in items], coefficients),
+        _sum([(n, b.marginal) for n, b in items], coefficients),
+        b0.dropped,
     )
 
 

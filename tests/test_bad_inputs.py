@@ -2864,6 +2864,31 @@ _PIECES_EXTRA = [
     ),
     ("pieces", "int label", {"pieces": {"A": [3]}}, TypeError, "type"),
     (
+        "pieces",
+        "reserved name total",
+        {"pieces": {"total": ["q(x|z)"]}},
+        ValueError,
+        "domain",
+        "reserved",
+    ),
+    (
+        "pieces",
+        "reserved name loss",
+        {"pieces": {"loss": ["q(x|z)"]}},
+        ValueError,
+        "domain",
+        "reserved",
+    ),
+    (
+        "pieces",
+        "reserved name constant",
+        {"pieces": {"constant": ["q(x|z)"]}},
+        ValueError,
+        "domain",
+        "reserved",
+    ),
+    ("pieces", "empty name", {"pieces": {"": ["q(x|z)"]}}, ValueError, "empty"),
+    (
         "weights",
         "unknown piece",
         {"weights": {"nope": 2}},
@@ -2923,6 +2948,144 @@ spec(
             "no factor",
         ),
         ("marginal_pieces", "int", {"marginal_pieces": 3}, TypeError, "type"),
+        (
+            "marginal_pieces",
+            "reserved name",
+            {"marginal_pieces": {"loss": ["q(x)"]}},
+            ValueError,
+            "domain",
+            "reserved",
+        ),
+    ],
+)
+# sums of objectives: CEB-like, two wished-for worlds against one real world
+PS = RE.World("P", "p(x) p(y|x) p(z|x)", fixed=["p(x)", "p(y|x)"], observed=["x", "y"])
+QB = RE.World("Q_b", "p(x) p(y|x) b(z|y)")
+QC = RE.World("Q_c", "p(x) p(z|x) c(y|z)")
+SUM_TERMS = {
+    "residual": RE.bound(PS, QB, pieces={"R": ["p(z|x)", "b(z|y)"]}),
+    "prediction": RE.bound(PS, QC, pieces={"C": ["c(y|z)"]}),
+}
+SUM = RE.objective_sum(SUM_TERMS, {"prediction": sp.Symbol("gamma")}).joint
+SUM_TABLES = RE.random_tables(
+    [PS, QB, QC], {"x": 3, "y": 2, "z": 2}, np.random.default_rng(2)
+)
+spec(
+    "recipe.objective_sum",
+    RE.objective_sum,
+    {"terms": SUM_TERMS, "weights": {"prediction": 2}},
+    extra=[
+        ("terms", "list", {"terms": list(SUM_TERMS.values())}, TypeError, "type"),
+        ("terms", "empty", {"terms": {}}, ValueError, "empty"),
+        ("terms", "int key", {"terms": {3: SUM_TERMS["residual"]}}, TypeError, "type"),
+        (
+            "terms",
+            "reserved name",
+            {"terms": {"total": SUM_TERMS["residual"]}},
+            ValueError,
+            "domain",
+            "reserved",
+        ),
+        ("terms", "a World", {"terms": {"a": PS}}, TypeError, "type"),
+        (
+            "terms",
+            "mixed kinds",
+            {"terms": {"a": SUM_TERMS["residual"], "b": RE.objective(PS, QC)}},
+            TypeError,
+            "type",
+            "all Objective or all Bound",
+        ),
+        (
+            "terms",
+            "other real world",
+            {"terms": {"a": SUM_TERMS["residual"], "b": BND}, "weights": None},
+            ValueError,
+            "domain",
+            "one P",
+        ),
+        (
+            "terms",
+            "a piece name twice",
+            {
+                "terms": {
+                    "a": SUM_TERMS["residual"],
+                    "b": RE.bound(PS, QC, pieces={"R": ["c(y|z)"]}),
+                },
+                "weights": None,
+            },
+            ValueError,
+            "domain",
+            "different names",
+        ),
+        (
+            "weights",
+            "unknown term",
+            {"weights": {"nope": 2}},
+            ValueError,
+            "domain",
+            "unknown term",
+        ),
+        (
+            "weights",
+            "negative",
+            {"weights": {"prediction": -1}},
+            ValueError,
+            "negative",
+        ),
+        ("weights", "nan", {"weights": {"prediction": NAN}}, ValueError, "nonfinite"),
+        ("weights", "str", {"weights": {"prediction": "2"}}, TypeError, "type"),
+        ("weights", "list", {"weights": [2]}, TypeError, "type"),
+        (
+            "weights",
+            "infinite",
+            {"weights": {"prediction": sp.oo}},
+            ValueError,
+            "nonfinite",
+        ),
+    ],
+)
+spec("recipe.ObjectiveSum.latex", SUM.latex, {"weighted": False}, {"weighted": Bool()})
+spec(
+    "recipe.ObjectiveSum.evaluate",
+    SUM.evaluate,
+    {"expr": "loss", "tables": SUM_TABLES, "weights": {"gamma": 2.0}},
+    extra=[
+        ("expr", "unknown piece", {"expr": "nope"}, ValueError, "domain", "piece"),
+        ("expr", "int", {"expr": 3}, TypeError, "type"),
+        (
+            "expr",
+            "not a log of a factor",
+            {"expr": sp.Integer(1) + SUM.pieces["C"]},
+            ValueError,
+            "domain",
+            "logarithm",
+        ),
+        (
+            "weights",
+            "missing gamma",
+            {"weights": None},
+            ValueError,
+            "domain",
+            "give numbers",
+        ),
+        ("weights", "nan", {"weights": {"gamma": NAN}}, ValueError, "nonfinite"),
+        ("weights", "list", {"weights": [2.0]}, TypeError, "type"),
+        ("tables", "list", {"tables": [1, 2]}, TypeError, "type"),
+        (
+            "tables",
+            "missing",
+            {"tables": {k: v for k, v in SUM_TABLES.items() if k != "c(y|z)"}},
+            ValueError,
+            "domain",
+            "no table",
+        ),
+        (
+            "tables",
+            "unnormalised",
+            {"tables": {**SUM_TABLES, "c(y|z)": np.full((2, 2), 0.6)}},
+            ValueError,
+            "unnormalised",
+        ),
     ],
 )
 spec(
@@ -3023,6 +3186,38 @@ VALID_EXTRA: list[Valid] = [
 
 GR = kn.graphs
 spec("graphs.default_layout", GR.default_layout, {"world": PW}, {"world": _WORLD})
+spec(
+    "graphs.draw_objective",
+    GR.draw_objective,
+    {
+        "objective": SUM,
+        "layout": {"x": (0.0, 1.0), "y": (1.0, 1.0), "z": (0.5, 0.0)},
+        "title": "CEB",
+        "gap": 1.0,
+        "dpi": 40,
+    },
+    {"objective": _WORLD, "gap": Real(nonnegative=True), "dpi": Int(1)},
+    extra=[
+        ("objective", "a World", {"objective": PS}, TypeError, "type"),
+        (
+            "layout",
+            "missing z",
+            {"layout": {"x": (0, 1), "y": (1, 1)}},
+            ValueError,
+            "domain",
+            "'z'",
+        ),
+        ("layout", "list", {"layout": [(0, 0), (0, 1)]}, TypeError, "type"),
+        (
+            "layout",
+            "nan position",
+            {"layout": {"x": (0, 1), "y": (1, 1), "z": (NAN, 0.0)}},
+            ValueError,
+            "nonfinite",
+        ),
+        ("title", "int", {"title": 3}, TypeError, "type"),
+    ],
+)
 spec(
     "graphs.draw_worlds",
     GR.draw_worlds,
@@ -3358,6 +3553,7 @@ RECORDS = frozenset(
         "measures.Atom",  # validated when a Measure is built from it
         "measures.BetaKernel",  # validated when a Measure is built from it
         "recipe.Objective",
+        "recipe.ObjectiveSum",
         "recipe.Bound",
         "thermo.Simulation",
         "thermo.MetropolisSimulation",

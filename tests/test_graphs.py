@@ -48,3 +48,30 @@ def test_draw_worlds_rejects(worlds):
         graphs.draw_worlds(P, recipe.World("Q", "q(x)"))
     with pytest.raises(TypeError):
         graphs.draw_worlds(P, "Q")
+
+
+def test_draw_objective_draws_every_world_of_a_sum(worlds):
+    P, Q = worlds
+    Qb = recipe.World("Q_b", "p(x) p(y|x) b(z|y)")
+    s = recipe.objective_sum({"a": recipe.bound(P, Q), "b": recipe.bound(P, Qb)})
+    layout = {"x": (0, 1), "y": (1, 1), "z": (0.5, 0)}
+    for obj, names in (
+        (s, ["$P$", "$Q$", "$Q_b$"]),
+        (s.joint, ["$P$", "$Q$", "$Q_b$"]),
+        (recipe.objective(P, Qb), ["$P$", "$Q_b$"]),
+    ):
+        fig = graphs.draw_objective(obj, layout)
+        ax = fig.axes[0]
+        labels = [
+            t.get_text()
+            for t in ax.texts
+            if t.get_text().startswith("$Q") or t.get_text() == "$P$"
+        ]
+        assert labels == names
+        colours = {t.get_text(): mcolors.to_hex(t.get_color()) for t in ax.texts}
+        assert colours["$P$"] == style.P_COLOR and colours[names[-1]] == style.Q_COLOR
+        # three variables per world, one node each
+        assert sum(1 for t in ax.texts if t.get_text() == "$z$") == len(names)
+        plt.close(fig)
+    with pytest.raises(TypeError, match="objective must be"):
+        graphs.draw_objective(P)

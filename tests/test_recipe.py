@@ -318,3 +318,185 @@ def test_bound_check_fails_on_false_claim(vae):
     joint, marg = recipe.joint_kl(P, Q, t), recipe.marginal_kl(P, Q, t, ["x"])
     with pytest.raises(kn.BoundCheckFailed):
         kn.check_bound("reversed", marg - joint, lower=0.0)
+
+
+# --- reserved names -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", recipe.RESERVED_NAMES)
+def test_reserved_piece_names_are_refused(vae, name):
+    P, Q = vae
+    with pytest.raises(ValueError, match=f"'{name}' is reserved"):
+        recipe.objective(P, Q, {name: ["q(x|z)"]})
+    with pytest.raises(ValueError, match="marginal_pieces.*reserved"):
+        recipe.bound(P, Q, marginal_pieces={name: ["q(x)"]})
+    obj = recipe.objective(P, Q)
+    with pytest.raises(ValueError, match="terms.*reserved"):
+        recipe.objective_sum({name: obj})
+
+
+def test_empty_piece_name_is_refused(vae):
+    with pytest.raises(ValueError, match="empty name"):
+        recipe.objective(*vae, {" ": ["q(x|z)"]})
+
+
+def test_integer_weights_stay_exact(vae):
+    obj = recipe.objective(*vae, {"R": ["p(z|x)", "q(z)"]}, {"R": 2})
+    assert obj.weights["R"] == 2 and isinstance(obj.weights["R"], sp.Integer)
+    kn.check_symbolic("exact weight", obj.loss.coeff(sp.log(sym("q(z)"))), -2)
+
+
+# --- sums of objectives -----------------------------------------------------------
+
+
+@pytest.fixture
+def ceb():
+    """The conditional entropy bottleneck: two wished-for worlds, one real world."""
+    P = recipe.World(
+        "P", "p(x) p(y|x) p(z|x)", fixed=["p(x)", "p(y|x)"], observed=["x", "y"]
+    )
+    Qb = recipe.World("Q_b", "p(x) p(y|x) b(z|y)")
+    Qc = recipe.World("Q_c", "p(x) p(z|x) c(y|z)")
+    gamma = sp.Symbol("gamma", positive=True)
+    b = recipe.objective_sum(
+        {
+            "residual": recipe.bound(P, Qb, pieces={"R": ["p(z|x)", "b(z|y)"]}),
+            "prediction": recipe.bound(P, Qc, pieces={"C": ["c(y|z)"]}),
+        },
+        weights={"prediction": gamma},
+    )
+    return P, Qb, Qc, gamma, b
+
+
+def test_ceb_cannot_be_one_pair_of_worlds():
+    with pytest.raises(ValueError, match="acyclic"):
+        recipe.World("Q", "p(x) b(z|y) c(y|z)")
+
+
+def test_objective_sum_symbolic(ceb):
+    P, Qb, Qc, gamma, b = ceb
+    assert isinstance(b.joint, recipe.ObjectiveSum)
+    assert b.dropped == ("z",)
+    assert list(b.joint.worlds) == ["residual", "prediction"]
+    kn.check_symbolic(
+        "CEB loss",
+        b.joint.loss,
+        sp.log(sym("p(z|x)") / sym("b(z|y)")) - gamma * sp.log(sym("c(y|z)")),
+    )
+    kn.check_symbolic("CEB constant", b.joint.constant, sp.log(sym("p(y|x)")))
+    kn.check_symbolic("CEB total", b.joint.total, b.joint.integrand)
+    kn.check_symbolic(
+        "CEB marginal", b.marginal.total, sp.log(sym("p(y|x)") / sym("c(y|x)"))
+    )
+    assert b.joint.weights == {"R": 1, "C": gamma}
+    assert "gamma" in b.joint.latex() and "gamma" not in b.joint.latex(False)
+
+
+def test_objective_sum_numbers_against_brute_force(ceb):
+    P, Qb, Qc, gamma, b = ceb
+    sizes = {"x": 4, "y": 3, "z": 3}
+    t = recipe.random_tables([P, Qb, Qc], sizes, np.random.default_rng(5))
+    brute = _brute_joint(P, Qb, t, sizes) + _brute_joint(P, Qc, t, sizes)
+    assert b.joint.evaluate("total", t) == pytest.approx(brute, rel=1e-12)
+    # the loss is the terms' losses with their coefficients
+    loss = b.joint.evaluate("loss", t, {"gamma": 2.5})
+    parts = [b.joint.terms[k].evaluate("loss", t) for k in ("residual", "prediction")]
+    assert loss == pytest.approx(parts[0] + 2.5 * parts[1], rel=1e-12)
+    # the marginal: the residual term vanishes, the prediction term is the
+    # conditional KL of the labels from the predictive c(y|x) = sum_z p(z|x) c(y|z)
+    pred = t["c(y|z)"] @ t["p(z|x)"]  # axes (y, x)
+    pxy = t["p(x)"][None, :] * t["p(y|x)"]
+    ref = float(np.sum(pxy * np.log(t["p(y|x)"] / pred)))
+    assert b.marginal.evaluate("total", t) == pytest.approx(ref, rel=1e-12)
+    assert b.joint.evaluate("total", t) >= b.marginal.evaluate("total", t) >= 0
+    pxyz = np.einsum("x,yx,zx->xyz", t["p(x)"], t["p(y|x)"], t["p(z|x)"])
+    ref_c = -float(np.einsum("xyz,yz->", pxyz, np.log(t["c(y|z)"])))
+    assert b.joint.evaluate("C", t) == pytest.approx(ref_c, rel=1e-12)
+    with pytest.raises(ValueError, match="gamma"):
+        b.joint.evaluate("loss", t)
+
+
+def test_bound_latex_never_prints_zero_twice(ceb):
+    P, Qb, Qc, gamma, b = ceb
+    alone = recipe.bound(P, Qb)
+    assert alone.marginal.total == 0
+    tex = alone.latex()
+    assert tex.count(r"\geq") == 1 and tex.endswith("0")
+    assert b.latex().count(r"\geq") == 2
+    assert "b(z" not in b.latex().split(r"\geq")[1]  # the residual's marginal is 0
+    nothing = recipe.bound(
+        recipe.World("P", "p(x)", fixed=["p(x)"], observed=["x"]),
+        recipe.World("Q", "q(x)"),
+    )
+    assert nothing.latex().count(r"\geq") == 1
+
+
+def test_objective_sum_of_objectives(ceb):
+    P, Qb, Qc, gamma, _ = ceb
+    s = recipe.objective_sum(
+        {"a": recipe.objective(P, Qb), "b": recipe.objective(P, Qc)}, {"a": 2}
+    )
+    assert isinstance(s, recipe.ObjectiveSum)
+    assert s.weights["-log b(z|y)"] == 2
+    kn.check_symbolic("sum", s.total, s.integrand)
+
+
+def test_objective_sum_rejects(ceb, vae):
+    P, Qb, Qc, gamma, b = ceb
+    ob, oc = recipe.objective(P, Qb), recipe.objective(P, Qc)
+    with pytest.raises(ValueError, match="empty"):
+        recipe.objective_sum({})
+    with pytest.raises(TypeError, match="terms must map"):
+        recipe.objective_sum([ob, oc])
+    with pytest.raises(TypeError, match="all Objective or all Bound"):
+        recipe.objective_sum({"a": ob, "b": recipe.bound(P, Qc)})
+    with pytest.raises(TypeError, match=r"terms\['a'\] must be"):
+        recipe.objective_sum({"a": P})
+    with pytest.raises(ValueError, match="one P"):
+        recipe.objective_sum({"a": ob, "b": recipe.objective(*vae)})
+    shared = recipe.objective_sum({"a": ob, "b": oc}, {"b": gamma})
+    assert shared.weights["log p(z|x)"] == 1  # cancelled in Q_c, so only in a
+    both = recipe.objective_sum(
+        {"a": ob, "b": recipe.objective(P, recipe.World("Q", "p(x) q(z) q(y|z)"))},
+        {"b": gamma},
+    )
+    assert both.weights["log p(z|x)"] == 1 + gamma  # one piece, in both terms
+    kn.check_symbolic("merged piece", both.total, ob.total + both.terms["b"].total)
+    with pytest.raises(ValueError, match="piece 'R'"):
+        recipe.objective_sum(
+            {
+                "a": recipe.objective(P, Qb, {"R": ["b(z|y)"]}),
+                "b": recipe.objective(P, Qc, {"R": ["c(y|z)"]}),
+            }
+        )
+    # summing z out of two worlds makes two different factors labelled c(y|x)
+    Qd = recipe.World("Q_d", "p(x) d(z|x) c(y|z)")
+    with pytest.raises(ValueError, match="another letter"):
+        recipe.objective_sum({"a": recipe.bound(P, Qc), "b": recipe.bound(P, Qd)})
+    with pytest.raises(ValueError, match="non-negative"):
+        recipe.objective_sum({"a": ob, "b": oc}, {"b": -1})
+    with pytest.raises(ValueError, match="non-negative"):
+        recipe.objective_sum({"a": ob, "b": oc}, {"b": -gamma})
+    with pytest.raises(ValueError, match="unknown term"):
+        recipe.objective_sum({"a": ob, "b": oc}, {"c": 1})
+    with pytest.raises(ValueError, match="same variables"):
+        recipe.objective_sum(
+            {"a": recipe.bound(P, Qb), "b": recipe.bound(P, Qc, drop=["x", "z"])}
+        )
+    with pytest.raises(TypeError, match="itself a sum"):
+        recipe.objective_sum({"a": b})
+
+
+def test_hierarchical_vae_against_brute_force():
+    P = recipe.World("P", "p(x) p(z1|x) p(z2|z1)", fixed=["p(x)"], observed=["x"])
+    Q = recipe.World("Q", "q(z2) q(z1|z2) q(x|z1)")
+    h = recipe.bound(P, Q)
+    sizes = {"x": 4, "z1": 3, "z2": 2}
+    t = recipe.random_tables([P, Q], sizes, np.random.default_rng(6))
+    assert h.joint.evaluate("total", t) == pytest.approx(
+        _brute_joint(P, Q, t, sizes), rel=1e-12
+    )
+    qx = np.einsum("c,bc,ab->a", t["q(z2)"], t["q(z1|z2)"], t["q(x|z1)"])
+    assert h.marginal.evaluate("total", t) == pytest.approx(
+        float(kn.kl(t["p(x)"], qx)), rel=1e-12
+    )
