@@ -89,6 +89,7 @@ from .divergences import (  # noqa: E402
     entropy,
     gaussian_kl,
     kl,
+    total_variation,
 )
 from .erasure import erasure_exact, simulate_erasure  # noqa: E402
 from .evidence import bayes_update, weight_of_evidence  # noqa: E402
@@ -168,6 +169,7 @@ __all__ = [
     "random_distribution",
     "style",
     "symbolic",
+    "total_variation",
     "units",
     "use_style",
     # topic modules and their main entry points

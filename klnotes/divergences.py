@@ -218,3 +218,24 @@ def gaussian_kl(
     require_broadcast({"mean_p": mp, "cov_p": cp, "mean_q": mq, "cov_q": cq})
     ratio = cp / cq
     return _in_unit(0.5 * (ratio + (mq - mp) ** 2 / cq - 1.0 - xp.log(ratio)), base)
+
+
+def total_variation(p: Any, q: Any) -> Any:
+    r"""Total variation distance :math:`\mathrm{TV}(p, q) = \tfrac12 \sum_i |p_i - q_i|`.
+
+    Over the last axis; leading axes broadcast as a batch (NumPy or JAX, like
+    :func:`kl`). It is the largest difference in probability that ``p`` and
+    ``q`` give one event,
+
+    .. math:: \mathrm{TV}(p, q) = \max_A\, \big(p(A) - q(A)\big) = p(A^*) - q(A^*),
+        \qquad A^* = \{i : p_i > q_i\},
+
+    because :math:`\sum_i (p_i - q_i) = 0` splits :math:`\sum_i |p_i - q_i|`
+    into two equal halves. It lies in :math:`[0, 1]`, is 0 only for
+    :math:`p = q` and 1 only for disjoint supports. Pinsker's inequality bounds
+    it by the divergence: :math:`\mathrm{TV}(p, q) \le \sqrt{I[p; q] / 2}`
+    (in nats).
+    """
+    p, q, use_jax = _pair(p, q)
+    xp = jnp if use_jax else np
+    return 0.5 * xp.sum(xp.abs(p - q), axis=-1)

@@ -30,7 +30,12 @@ the inputs are). The method of imaginary results (Good; Gelman and Speed) reads
     \qquad
     p(\theta \mid D) \propto L(D \mid \theta)\, \pi(\theta),
 
-which is :func:`implied_prior` followed by :func:`posterior`.
+which is :func:`implied_prior` followed by :func:`posterior`. The imaginary
+data fix the prior only on :math:`\Theta_0 = \{\theta : L(D_0 \mid \theta) > 0\}`
+(:func:`unidentified_points` lists the biases outside it, where the data are
+impossible); ``implied_prior(..., outside=...)`` gives every other prior with
+the same posterior, and :func:`combined_implied_prior` joins several
+imaginary results, refusing them when they contradict each other.
 
 Samples (NumPy or JAX, fixed seed) use float versions of the exact weights.
 """
@@ -59,6 +64,7 @@ __all__ = [
     "bayes_factor_db",
     "beta",
     "beta_kernel",
+    "combined_implied_prior",
     "components",
     "continuous_part",
     "density",
@@ -75,8 +81,10 @@ __all__ = [
     "point_mass",
     "posterior",
     "predictive_pmf",
+    "restrict",
     "sample",
     "total_mass",
+    "unidentified_points",
     "uniform",
     "variance",
 ]
@@ -497,21 +505,187 @@ def posterior(prior: Measure, heads: int, tails: int) -> Measure:
     return normalise(unnorm)
 
 
-def implied_prior(imaginary_posterior: Measure, heads: int, tails: int) -> Measure:
+def unidentified_points(heads: int, tails: int) -> tuple[sp.Rational, ...]:
+    r"""The biases at which ``heads`` heads and ``tails`` tails are impossible.
+
+    :math:`\theta^h (1-\theta)^t = 0` exactly at :math:`\theta = 0` when
+    ``heads > 0`` and at :math:`\theta = 1` when ``tails > 0``. These points are
+    outside :math:`\Theta_0 = \{\theta : L(D_0 \mid \theta) > 0\}`: an imaginary
+    result for these data says nothing about prior mass there.
+    """
+    h, t = whole_number(heads, "heads"), whole_number(tails, "tails")
+    return tuple(
+        sp.Integer(x) for x, impossible in ((0, h > 0), (1, t > 0)) if impossible
+    )
+
+
+def restrict(m: Measure, exclude: Any) -> Measure:
+    r"""``m`` with the point masses at the locations in ``exclude`` removed.
+
+    This is :math:`\mu` restricted to :math:`[0, 1]` minus finitely many points;
+    the density part is kept whole, since a density gives a point no mass.
+    ``exclude`` is a tuple, list or set of exact locations in [0, 1].
+    """
+    _measure(m, "m")
+    if not isinstance(exclude, (tuple, list, set, frozenset)):
+        raise TypeError(
+            "exclude must be a tuple, list or set of locations, got "
+            f"{type(exclude).__name__}"
+        )
+    drop = set()
+    for x in exclude:
+        v = _rational(x, "exclude")
+        if v < 0 or v > 1:
+            raise ValueError(f"exclude must hold locations in [0, 1], got {v}")
+        drop.add(v)
+    return Measure(tuple(a for a in m.atoms if a.location not in drop), m.kernels)
+
+
+def implied_prior(
+    imaginary_posterior: Measure,
+    heads: int,
+    tails: int,
+    *,
+    outside: Measure | None = None,
+) -> Measure:
     r"""The prior :math:`\pi(\theta) \propto q(\theta|D_0) / L(D_0|\theta)`.
 
     Its posterior after the imaginary data :math:`D_0` (``heads``, ``tails``) is
     exactly ``q``.
 
-    Unique when it exists: :math:`\pi L_0 \propto q` forces it wherever
-    :math:`L_0 > 0`, and ``q`` must vanish where :math:`L_0 = 0`.
+    Unique where the data are possible, on
+    :math:`\Theta_0 = \{\theta : L(D_0|\theta) > 0\}`: :math:`\pi L_0 \propto q`
+    forces it there, and ``q`` must vanish outside :math:`\Theta_0`. Mass outside
+    :math:`\Theta_0` is not identified. By default the prior puts none there;
+    ``outside``, point masses of total :math:`m < 1` at
+    :func:`unidentified_points`, gives instead
+    :math:`(1 - m)\,\pi_0 + \text{outside}`, which has the same posterior
+    after :math:`D_0`. Every prior with that posterior is of this form.
     """
     _require_normalised(
         _measure(imaginary_posterior, "imaginary_posterior"), "imaginary_posterior"
     )
-    return normalise(
+    base = normalise(
         _divide_likelihood(imaginary_posterior, heads, tails, "imaginary_posterior")
     )
+    if outside is None:
+        return base
+    _measure(outside, "outside")
+    blind = unidentified_points(heads, tails)
+    if outside.kernels:
+        raise ValueError(
+            "outside must be point masses only: a density would put mass where the"
+            f" imaginary data are possible, which q already fixes (blind spots: {blind})"
+        )
+    for a in outside.atoms:
+        if a.location not in blind:
+            raise ValueError(
+                f"outside puts mass at theta = {a.location}, where {heads} heads and"
+                f" {tails} tails are possible, so q already fixes the prior there;"
+                f" outside may only use {blind or 'no point (the data are possible everywhere)'}"
+            )
+    m = total_mass(outside)
+    if not bool(m < 1):
+        raise ValueError(
+            f"outside has total mass {m}; it must be below 1, or the imaginary data"
+            " would be impossible and have no posterior"
+        )
+    return (1 - m) * base + outside
+
+
+def _same_measure(a: Measure, b: Measure) -> bool:
+    """Exact equality of two canonical measures (weights compared by simplification)."""
+    if [x.location for x in a.atoms] != [x.location for x in b.atoms]:
+        return False
+    if [(k.a, k.b) for k in a.kernels] != [(k.a, k.b) for k in b.kernels]:
+        return False
+    pairs = [(x.weight, y.weight) for x, y in zip(a.atoms, b.atoms, strict=True)]
+    pairs += [
+        (x.coefficient, y.coefficient)
+        for x, y in zip(a.kernels, b.kernels, strict=True)
+    ]
+    return all(_clean(x - y) == 0 for x, y in pairs)
+
+
+def combined_implied_prior(results: Any) -> Measure:
+    r"""The prior whose posterior after each imaginary data set :math:`D_k` is :math:`q_k`.
+
+    ``results`` is a non-empty list or tuple of ``(q_k, heads_k, tails_k)``.
+    Each result fixes the prior on
+    :math:`\Theta_k = \{\theta : L(D_k|\theta) > 0\}` up to a factor,
+    :math:`\pi \propto \rho_k = q_k / L(D_k|\theta)` there. A prior with all
+    these posteriors exists exactly when the :math:`\rho_k` are proportional on
+    every overlap :math:`\Theta_j \cap \Theta_k`; it is then unique on the
+    union of the :math:`\Theta_k`, and this function gives it no mass outside
+    the union, where it is not identified. Good's advice, several imaginary
+    results checked against each other, is this consistency condition.
+
+    Raises ValueError when two results disagree on an overlap (no prior holds
+    both beliefs), or when a result shares no mass with the others on any
+    overlap (its scale relative to them is not fixed).
+    """
+    if not isinstance(results, (list, tuple)):
+        raise TypeError(
+            "results must be a list or tuple of (imaginary_posterior, heads, tails),"
+            f" got {type(results).__name__}"
+        )
+    if not results:
+        raise ValueError("results is empty: give at least one imaginary result")
+    rhos, blind = [], []
+    for k, item in enumerate(results):
+        if not (isinstance(item, tuple) and len(item) == 3):
+            raise TypeError(
+                f"results[{k}] must be a tuple (imaginary_posterior, heads, tails),"
+                f" got {type(item).__name__}"
+            )
+        q, h, t = item
+        name = f"results[{k}] imaginary posterior"
+        _require_normalised(_measure(q, name), name)
+        h = whole_number(h, f"results[{k}] heads")
+        t = whole_number(t, f"results[{k}] tails")
+        rhos.append(_divide_likelihood(q, h, t, name))
+        blind.append(set(unidentified_points(h, t)))
+    n = len(rhos)
+    scale: list[sp.Expr | None] = [sp.Integer(1)] + [None] * (n - 1)
+    todo = [0]
+    while todo:
+        j = todo.pop()
+        for k in range(n):
+            if scale[k] is not None:
+                continue
+            off = blind[j] | blind[k]
+            mj = total_mass(restrict(rhos[j], off))
+            mk = total_mass(restrict(rhos[k], off))
+            if mj != 0 and mk != 0:
+                scale[k] = _clean(scale[j] * mj / mk)
+                todo.append(k)
+    for k, s in enumerate(scale):
+        if s is None:
+            raise ValueError(
+                f"results[{k}] shares no mass with the other results on the biases"
+                " both can see, so its scale relative to them is not identified"
+            )
+    for j in range(n):
+        for k in range(j + 1, n):
+            off = blind[j] | blind[k]
+            a = scale[j] * restrict(rhos[j], off)
+            b = scale[k] * restrict(rhos[k], off)
+            if not _same_measure(a, b):
+                raise ValueError(
+                    f"results[{j}] and results[{k}] are inconsistent: where both data"
+                    " sets are possible, q/L should be proportional for the two, but"
+                    f" the first gives {a} and the second {b} (scaled to agree in"
+                    " total); no prior has both posteriors"
+                )
+    glued = scale[0] * rhos[0]
+    unseen = set(blind[0])
+    for k in range(1, n):
+        new = unseen - blind[k]
+        if new:
+            extra = [a for a in (scale[k] * rhos[k]).atoms if a.location in new]
+            glued = glued + Measure(tuple(extra))
+        unseen &= blind[k]
+    return normalise(glued)
 
 
 def moment(m: Measure, k: int) -> sp.Expr:

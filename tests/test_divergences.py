@@ -605,3 +605,68 @@ def test_bernoulli_kl_is_kl_of_two_point_distributions():
     )
     with pytest.raises(ValueError, match="q must lie in"):
         kn.bernoulli_kl(0.5, 1.2)
+
+
+# ---------------------------------------------------------------------------
+# total variation
+
+
+def _tv_by_events(p: np.ndarray, q: np.ndarray) -> float:
+    """max_A (p(A) - q(A)) over all 2^n events, by brute force."""
+    n = p.size
+    masks = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+    return float(np.max(masks @ (p - q)))
+
+
+@FAST
+@given(distribution_pairs())
+def test_total_variation_is_the_largest_event_difference(pq):
+    p, q = pq
+    tv = kn.total_variation(p, q)
+    assert tv == pytest.approx(_tv_by_events(p, q), abs=1e-12)
+    assert -1e-15 <= tv <= 1 + 1e-15
+    assert kn.total_variation(q, p) == pytest.approx(tv, abs=1e-15)
+
+
+@FAST
+@given(distribution_pairs())
+def test_pinsker(pq):
+    p, q = pq
+    tv = kn.total_variation(p, q)
+    assert tv <= math.sqrt(kl(p, q) / 2) + 1e-12  # inf when q misses p's support
+
+
+def test_total_variation_values_batches_and_jax():
+    assert kn.total_variation([1.0, 0.0], [0.0, 1.0]) == 1.0
+    assert kn.total_variation([0.3, 0.7], [0.3, 0.7]) == 0.0
+    assert kn.total_variation([0.5, 0.5], [0.9, 0.1]) == pytest.approx(0.4)
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(5), size=(4, 3))
+    q = rng.dirichlet(np.ones(5), size=(4, 3))
+    batch = kn.total_variation(p, q)
+    assert batch.shape == (4, 3)
+    np.testing.assert_allclose(batch, 0.5 * np.abs(p - q).sum(-1), rtol=1e-15)
+    jbatch = kn.total_variation(jnp.asarray(p), jnp.asarray(q))
+    assert isinstance(jbatch, jax.Array) and jbatch.dtype == jnp.float64
+    np.testing.assert_allclose(np.asarray(jbatch), batch, rtol=1e-14)
+    jitted = jax.jit(kn.total_variation)(jnp.asarray(p), jnp.asarray(q))
+    np.testing.assert_allclose(np.asarray(jitted), batch, rtol=1e-14)
+    assert kn.total_variation(np.float64(1.0)[None], np.array([1.0])) == 0.0
+
+
+@pytest.mark.parametrize(
+    "p, q, exc, text",
+    [
+        ([0.5, 0.5], [0.5, 0.6], ValueError, "q is not normalised"),
+        ([1.5, -0.5], [0.5, 0.5], ValueError, "p has negative"),
+        ([np.nan, 1.0], [0.5, 0.5], ValueError, "p"),
+        ([0.5, 0.5], [1.0, 0.0, 0.0], ValueError, "shape mismatch"),
+        ([], [], ValueError, "no outcomes"),
+        (0.5, 0.5, ValueError, "scalar"),
+        ("ab", [0.5, 0.5], TypeError, "p"),
+        ([0.5, 0.5], None, TypeError, "q"),
+    ],
+)
+def test_total_variation_bad_input(p, q, exc, text):
+    with pytest.raises(exc, match=text):
+        kn.total_variation(p, q)

@@ -359,3 +359,142 @@ def test_count_estimate_fails_a_false_small_mass():
         kn.check_mc("a 1.5% wrong mass", est, 1.015 / 211)
     with pytest.raises(kn.MonteCarloCheckFailed, match="too noisy"):
         kn.check_mc("too few draws", kn.count_estimate(hits // 10, n // 10), 1 / 211)
+
+
+# --- identifiability and several imaginary results ----------------------------------
+
+
+def ten_tails_posterior() -> ms.Measure:
+    """The mirror image of the post's elicitation: ten tails instead of ten heads."""
+    return (
+        R(1, 2) * ms.point_mass(0)
+        + R(1, 4) * ms.point_mass(HALF)
+        + R(1, 4) * ms.beta(1, 11)
+    )
+
+
+def test_unidentified_points():
+    assert ms.unidentified_points(10, 0) == (0,)
+    assert ms.unidentified_points(0, 10) == (1,)
+    assert ms.unidentified_points(6, 4) == (0, 1)
+    assert ms.unidentified_points(0, 0) == ()
+    assert ms.unidentified_points(np.int64(3), 0) == (0,)
+
+
+def test_restrict_drops_only_the_named_atoms():
+    q = imaginary_posterior()
+    r = ms.restrict(q, (1,))
+    assert ms.mass_at(r, 1) == 0
+    assert ms.mass_at(r, HALF) == R(1, 4)
+    assert r.kernels == q.kernels  # a density gives a point no mass
+    assert ms.restrict(q, []) == q
+    assert ms.restrict(q, {Fraction(1, 2), 1}) == R(1, 4) * ms.beta(11, 1)
+
+
+def test_outside_mass_is_not_identified():
+    q = imaginary_posterior()
+    base = ms.implied_prior(q, 10, 0)
+    for m in (R(1, 100), R(1, 3), R(99, 100)):
+        prior = ms.implied_prior(q, 10, 0, outside=ms.point_mass(0, m))
+        assert ms.mass_at(prior, 0) == m
+        assert ms.mass_at(prior, HALF) == (1 - m) * R(1024, 1037)
+        assert ms.posterior(prior, 10, 0) == q  # ten heads cannot see theta = 0
+        # data with a head cannot see theta = 0 either; data with none can
+        assert ms.posterior(prior, 6, 4) == ms.posterior(base, 6, 4)
+        assert ms.posterior(prior, 0, 10) != ms.posterior(base, 0, 10)
+    assert ms.implied_prior(q, 10, 0, outside=ms.Measure()) == base
+
+
+@pytest.mark.parametrize(
+    "outside, text",
+    [
+        (ms.point_mass(HALF, R(1, 10)), "possible"),
+        (ms.point_mass(1, R(1, 10)), "possible"),
+        (R(1, 10) * ms.uniform(), "point masses only"),
+        (ms.point_mass(0, 1), "below 1"),
+        ("delta(0)", "Measure"),
+    ],
+)
+def test_bad_outside(outside, text):
+    with pytest.raises((TypeError, ValueError), match=text):
+        ms.implied_prior(imaginary_posterior(), 10, 0, outside=outside)
+
+
+def test_ten_heads_and_ten_tails_agree_and_fix_theta_zero():
+    q0, q1 = imaginary_posterior(), ten_tails_posterior()
+    both = ms.combined_implied_prior([(q0, 10, 0), (q1, 0, 10)])
+    assert ms.mass_at(both, 0) == ms.mass_at(both, 1) == R(2, 1039)
+    assert ms.mass_at(both, HALF) == R(1024, 1039)
+    assert both.kernels == (ms.BetaKernel(R(11, 1039), 0, 0),)
+    assert ms.posterior(both, 10, 0) == q0
+    assert ms.posterior(both, 0, 10) == q1
+    # order does not matter, and one result alone is implied_prior
+    assert ms.combined_implied_prior([(q1, 0, 10), (q0, 10, 0)]) == both
+    assert ms.combined_implied_prior([(q0, 10, 0)]) == ms.implied_prior(q0, 10, 0)
+    # the same result twice, and a result with no data (the prior itself)
+    assert ms.combined_implied_prior([(q0, 10, 0), (q0, 10, 0)]) == ms.implied_prior(
+        q0, 10, 0
+    )
+    assert ms.combined_implied_prior([(q0, 10, 0), (both, 0, 0)]) == both
+
+
+def test_consistent_results_reproduce_each_posterior():
+    prior = (
+        R(1, 5) * ms.point_mass(0)
+        + R(1, 5) * ms.point_mass(1)
+        + R(1, 5) * ms.point_mass(R(1, 3))
+        + R(2, 5) * ms.beta(2, 3)
+    )
+    data = [(3, 0), (0, 2), (2, 2), (1, 0)]
+    results = [(ms.posterior(prior, h, t), h, t) for h, t in data]
+    assert ms.combined_implied_prior(results) == prior
+
+
+def test_inconsistent_results_are_refused():
+    q0 = imaginary_posterior()
+    # after ten tails, 40% on fairness: disagrees with ten heads' 1 : 1 split
+    q1 = (
+        R(1, 2) * ms.point_mass(0)
+        + R(2, 5) * ms.point_mass(HALF)
+        + R(1, 10) * ms.beta(1, 11)
+    )
+    with pytest.raises(ValueError, match="inconsistent"):
+        ms.combined_implied_prior([(q0, 10, 0), (q1, 0, 10)])
+    # all of a result's mass where the other cannot see: scale not identified
+    with pytest.raises(ValueError, match="not identified"):
+        ms.combined_implied_prior([(ms.point_mass(1), 3, 0), (ms.point_mass(0), 0, 3)])
+
+
+@pytest.mark.parametrize(
+    "results, exc, text",
+    [
+        ([], ValueError, "empty"),
+        ("q", TypeError, "list or tuple"),
+        ([(imaginary_posterior(), 10)], TypeError, r"results\[0\]"),
+        ([[imaginary_posterior(), 10, 0]], TypeError, r"results\[0\]"),
+        ([(2 * ms.uniform(), 1, 0)], ValueError, "not normalised"),
+        ([(imaginary_posterior(), 10, 0), ("q", 0, 1)], TypeError, r"results\[1\]"),
+        ([(imaginary_posterior(), -1, 0)], ValueError, r"results\[0\] heads"),
+        ([(imaginary_posterior(), 10, 1.0)], TypeError, r"results\[0\] tails"),
+        ([(imaginary_posterior(), 0, 10)], ValueError, "likelihood"),
+    ],
+)
+def test_bad_results(results, exc, text):
+    with pytest.raises(exc, match=text):
+        ms.combined_implied_prior(results)
+
+
+@pytest.mark.parametrize(
+    "call, exc, text",
+    [
+        (lambda: ms.unidentified_points(-1, 0), ValueError, "heads"),
+        (lambda: ms.unidentified_points(0, 0.5), TypeError, "tails"),
+        (lambda: ms.restrict("q", (0,)), TypeError, "Measure"),
+        (lambda: ms.restrict(ms.uniform(), 0), TypeError, "exclude"),
+        (lambda: ms.restrict(ms.uniform(), (0.5,)), TypeError, "exclude"),
+        (lambda: ms.restrict(ms.uniform(), (R(3, 2),)), ValueError, "exclude"),
+    ],
+)
+def test_bad_arguments_of_the_identifiability_helpers(call, exc, text):
+    with pytest.raises(exc, match=text):
+        call()
