@@ -508,6 +508,13 @@ for _f in ("kl", "cross_entropy"):
         ],
     )
 spec(
+    "divergences.total_variation",
+    D.total_variation,
+    {"p": P3, "q": Q3},
+    {"p": Dist(), "q": Dist()},
+    extra=[("q", "shorter than p", {"q": Q2}, ValueError, "shape")],
+)
+spec(
     "divergences.binary_entropy",
     D.binary_entropy,
     {"p": [0.0, 0.3], "base": "nats"},
@@ -2523,7 +2530,96 @@ spec(
             ValueError,
             "domain",
             "improper",
-        )
+        ),
+        (
+            "outside",
+            "a mass where the data are possible",
+            {"heads": 1, "tails": 1, "outside": HALF * MS.point_mass(HALF)},
+            ValueError,
+            "domain",
+            "possible",
+        ),
+        (
+            "outside",
+            "a density",
+            {"heads": 1, "tails": 1, "outside": HALF * UNI},
+            ValueError,
+            "domain",
+            "point masses only",
+        ),
+        (
+            "outside",
+            "weight 1",
+            {"heads": 1, "tails": 0, "outside": MS.point_mass(sp.Integer(0))},
+            ValueError,
+            "domain",
+            "below 1",
+        ),
+        ("outside", "str", {"outside": "q"}, TypeError, "type", "Measure"),
+    ],
+)
+spec(
+    "measures.unidentified_points",
+    MS.unidentified_points,
+    {"heads": 3, "tails": 0},
+    {"heads": _COUNT, "tails": _COUNT},
+)
+spec(
+    "measures.restrict",
+    MS.restrict,
+    {"m": PRIOR, "exclude": (HALF,)},
+    {"m": Measure_()},
+    extra=[
+        ("exclude", "int", {"exclude": 0}, TypeError, "type"),
+        (
+            "exclude",
+            "a float location",
+            {"exclude": (0.5,)},
+            TypeError,
+            "type",
+            "exact|Rational|float|must",
+        ),
+        (
+            "exclude",
+            "outside [0, 1]",
+            {"exclude": (sp.Rational(3, 2),)},
+            ValueError,
+            "domain",
+            r"must hold locations in \[0, 1\]",
+        ),
+    ],
+)
+spec(
+    "measures.combined_implied_prior",
+    MS.combined_implied_prior,
+    {"results": [(MS.beta(4, 3), 2, 1), (MS.beta(3, 4), 1, 2)]},
+    extra=[
+        ("results", "empty", {"results": []}, ValueError, "empty"),
+        ("results", "str", {"results": "q"}, TypeError, "type"),
+        (
+            "results",
+            "a pair",
+            {"results": [(MS.beta(4, 3), 2)]},
+            TypeError,
+            "type",
+            r"results\[0\]",
+        ),
+        (
+            "results",
+            "negative heads",
+            {"results": [(MS.beta(4, 3), -1, 1)]},
+            ValueError,
+            "negative",
+            "heads",
+        ),
+        (
+            "results",
+            "float tails",
+            {"results": [(MS.beta(4, 3), 2, 1.0)]},
+            TypeError,
+            "type",
+            "tails",
+        ),
     ],
 )
 spec(
