@@ -38,6 +38,14 @@ For harmonic protocols the exponential moments
 :math:`\langle e^{-s\beta W}\rangle` and the mean work are also computed
 exactly (no sampling) by propagating a Gaussian message through the
 protocol: :func:`harmonic_log_moment`, :func:`harmonic_mean_work`.
+
+Estimators of :math:`\Delta F` from work samples: the one-sided exponential
+average (:func:`exponential_average`, with its delta-method error in
+:func:`exponential_estimate`, per block in :func:`block_free_energies` and
+:func:`block_exponential_stderr`), Bennett's acceptance ratio (:func:`bar`,
+the maximum-likelihood estimate from both directions), the crossing and slope
+of Crooks' relation (:func:`crooks_fit`) and the bidirectional AIS sandwich
+(:func:`bidirectional_bounds`).
 """
 
 from __future__ import annotations
