@@ -238,6 +238,114 @@ def test_crooks_fit_recovers_slope_and_crossing_and_rejects_false_ones():
         kn.check_mc("slope of non-Crooks work", bad.slope, 1.0, detect=0.5)
 
 
+def gaussian_crooks_work(rng, n_f, n_r, w_dis, d_f, kT=1.0):
+    """Forward and reverse Gaussian work obeying Crooks (variance 2 kT W_dis)."""
+    sd = math.sqrt(2 * kT * w_dis)
+    return rng.normal(d_f + w_dis, sd, n_f), rng.normal(-d_f + w_dis, sd, n_r)
+
+
+def test_exponential_estimate_is_the_exponential_average_with_its_delta_method_error():
+    rng = np.random.default_rng(21)
+    w = rng.normal(0.8, 1.1, 50_000)
+    est = thermo.exponential_estimate(w, kT=1.5)
+    assert est.mean == pytest.approx(thermo.exponential_average(w, kT=1.5), rel=1e-13)
+    x = np.exp(-w / 1.5)
+    assert est.stderr == pytest.approx(
+        1.5 * x.std() / (math.sqrt(w.size) * x.mean()), rel=1e-12
+    )
+    assert est.n == w.size
+    # shifting the work shifts the estimate and leaves its error unchanged
+    shifted = thermo.exponential_estimate(w + 700.0, kT=1.5)
+    assert shifted.mean == pytest.approx(est.mean + 700.0, rel=1e-12)
+    assert shifted.stderr == pytest.approx(est.stderr, rel=1e-10)
+
+
+def test_block_stderr_matches_the_estimate_of_each_block():
+    rng = np.random.default_rng(22)
+    w = rng.normal(1.0, 1.3, 4100)
+    se = thermo.block_exponential_stderr(w, 100, kT=2.0)
+    assert se.shape == (41,)
+    for i in (0, 17, 40):
+        block = w[100 * i : 100 * (i + 1)]
+        assert se[i] == pytest.approx(
+            thermo.exponential_estimate(block, kT=2.0).stderr, rel=1e-12
+        )
+
+
+def test_logsumexp_helper_matches_scipy():
+    rng = np.random.default_rng(23)
+    x = rng.normal(0.0, 30.0, (7, 50))
+    assert thermo._logsumexp(x) == pytest.approx(logsumexp(x), rel=1e-14)
+    np.testing.assert_allclose(thermo._logsumexp(x, axis=1), logsumexp(x, axis=1))
+    np.testing.assert_allclose(thermo._logsumexp(x, axis=0), logsumexp(x, axis=0))
+
+
+def test_bar_solves_bennetts_equation_and_maximises_the_label_likelihood():
+    rng = np.random.default_rng(24)
+    wf, wr = gaussian_crooks_work(rng, 3000, 1200, w_dis=1.5, d_f=0.7, kT=2.0)
+    est = thermo.bar(wf, wr, kT=2.0)
+    f, m = est.mean / 2.0, math.log(wf.size / wr.size)
+    lhs = np.sum(1 / (1 + np.exp(m + wf / 2.0 - f)))
+    rhs = np.sum(1 / (1 + np.exp(wr / 2.0 - m + f)))
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+
+    u = np.concatenate([wf, -wr]) / 2.0
+    label = np.concatenate([np.ones(wf.size), np.zeros(wr.size)]) == 1
+
+    def nll(g):
+        logit = m + u - g
+        return np.sum(np.logaddexp(0.0, np.where(label, -logit, logit)))
+
+    assert nll(f) < nll(f + 1e-4) and nll(f) < nll(f - 1e-4)
+    assert est.n == wf.size + wr.size
+
+
+def test_bar_recovers_free_energy_and_beats_the_one_sided_estimates():
+    rng = np.random.default_rng(25)
+    estimates = []
+    for _ in range(200):
+        wf, wr = gaussian_crooks_work(rng, 400, 800, w_dis=2.0, d_f=-1.3)
+        estimates.append(
+            (
+                thermo.bar(wf, wr).mean,
+                thermo.exponential_estimate(wf).mean,
+                -thermo.exponential_estimate(wr).mean,
+            )
+        )
+    bar_, exp_f, exp_r = np.array(estimates).T
+    assert abs(bar_.mean() + 1.3) < 4 * bar_.std() / math.sqrt(bar_.size)
+    assert bar_.std() < 0.6 * exp_f.std() and bar_.std() < 0.6 * exp_r.std()
+    # Bennett's standard error describes the spread of the estimate
+    wf, wr = gaussian_crooks_work(rng, 400, 800, w_dis=2.0, d_f=-1.3)
+    assert thermo.bar(wf, wr).stderr == pytest.approx(bar_.std(), rel=0.2)
+
+
+def test_bar_uses_the_sample_size_correction_and_is_shift_covariant():
+    rng = np.random.default_rng(26)
+    wf, wr = gaussian_crooks_work(rng, 40_000, 5_000, w_dis=1.0, d_f=0.5)
+    est = thermo.bar(wf, wr)
+    assert abs(est.mean - 0.5) < 4 * est.stderr
+    # the same data treated as equal-sized samples is biased
+    m = math.log(wf.size / wr.size)
+    lhs = np.sum(1 / (1 + np.exp(wf - est.mean)))
+    rhs = np.sum(1 / (1 + np.exp(wr + est.mean)))
+    assert abs(lhs - rhs) / lhs > 0.1 and m > 1
+    # adding c to the forward work and -c to the reverse work shifts ΔF by c
+    moved = thermo.bar(wf + 3.0, wr - 3.0)
+    assert moved.mean == pytest.approx(est.mean + 3.0, rel=1e-12)
+    assert moved.stderr == pytest.approx(est.stderr, rel=1e-9)
+
+
+def test_bar_on_the_simulated_ramp():
+    k = np.linspace(1.0, 4.0, 6)
+    wf = thermo.simulate_harmonic(KEY, k, 0.0, n_traj=2**15, dt=0.1).work
+    wr = thermo.simulate_harmonic(
+        jax.random.PRNGKey(1), k[::-1], 0.0, n_traj=2**16, dt=0.1
+    ).work
+    est = thermo.bar(wf, wr)
+    kn.check_mc("BAR on the ramp", est, math.log(2.0), detect=0.05)
+
+
 # --- bad input ------------------------------------------------------------------------
 
 
@@ -310,6 +418,28 @@ def test_other_bad_input():
         thermo.exponential_estimator_moments(-1.0, 10)
     with pytest.raises(ValueError, match="work_reverse"):
         thermo.bidirectional_bounds(np.zeros(5), np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="work_forward"):
+        thermo.bar([1.0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="work_reverse"):
+        thermo.bar([0.0, 1.0], [0.0, np.nan])
+    with pytest.raises(ValueError, match="work_reverse"):
+        thermo.bar([0.0, 1.0], np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="work_forward"):
+        thermo.bar("abc", [0.0, 1.0])
+    with pytest.raises(ValueError, match="kT"):
+        thermo.bar([0.0, 1.0], [0.0, 1.0], kT=0.0)
+    with pytest.raises(ValueError, match="work"):
+        thermo.exponential_estimate([])
+    with pytest.raises(ValueError, match="non-finite"):
+        thermo.exponential_estimate([0.0, np.inf])
+    with pytest.raises(ValueError, match="kT"):
+        thermo.exponential_estimate([0.0, 1.0], kT=-1.0)
+    with pytest.raises(ValueError, match="blocks"):
+        thermo.block_exponential_stderr(np.zeros(10), 6)
+    with pytest.raises(ValueError, match="n"):
+        thermo.block_exponential_stderr(np.zeros(10), 1)
+    with pytest.raises(TypeError, match="n"):
+        thermo.block_exponential_stderr(np.zeros(10), 2.5)
     with pytest.raises(ValueError, match="overlap"):
         thermo.crooks_fit(
             np.zeros(1000), np.full(1000, -50.0) + np.arange(1000) * 1e-3, bins=10
