@@ -1367,6 +1367,35 @@ spec(
     extra=[("n", "one block", {"n": 4}, ValueError, "domain", "blocks")],
 )
 spec(
+    "thermo.exponential_estimate",
+    TH.exponential_estimate,
+    {"work": _WORK, "kT": 1.0},
+    {"work": _WORK_KIND, "kT": _B},
+)
+spec(
+    "thermo.bar",
+    TH.bar,
+    {"work_forward": _WORK, "work_reverse": [-0.5, 0.2, -0.1, 0.4], "kT": 1.0},
+    {"work_forward": _WORK_KIND, "work_reverse": _WORK_KIND, "kT": _B},
+    extra=[
+        ("work_forward", "one value", {"work_forward": [1.0]}, ValueError, "empty"),
+        (
+            "work_reverse",
+            "2-D",
+            {"work_reverse": [[0.1, 0.2], [0.3, 0.4]]},
+            ValueError,
+            "shape",
+        ),
+    ],
+)
+spec(
+    "thermo.block_exponential_stderr",
+    TH.block_exponential_stderr,
+    {"work": _WORK, "n": 2, "kT": 1.0},
+    {"work": _WORK_KIND, "n": Int(2), "kT": _B},
+    extra=[("n", "one block", {"n": 4}, ValueError, "domain", "blocks")],
+)
+spec(
     "thermo.exponential_estimator_moments",
     TH.exponential_estimator_moments,
     {"relative_variance": 0.5, "n": 100, "kT": 1.0},
