@@ -13,6 +13,13 @@ lengths are exactly :math:`\ell_i = -\log_2 p_i`. Encoding data from
 :math:`\sum_i p_i(-\log_2 q_i)` bits per symbol, and the excess over the
 matched code is exactly :math:`I[p; q]` in bits.
 
+For a code built for the wrong distribution, the *Shannon code*
+:math:`\ell_i = \lceil -\log_2 q_i \rceil` (:func:`shannon_lengths`) has
+:math:`S_2(p) + I_2[p; q] \le L_p < S_2(p) + I_2[p; q] + 1` (Cover & Thomas,
+"the wrong code"). Huffman's excess equals :math:`I[p;q]` only in the dyadic
+case: for a dyadic :math:`q` it is :math:`I[p;q]` minus the redundancy
+:math:`L(p) - S_2(p)` of the Huffman code for :math:`p`.
+
 Probabilities may be :class:`fractions.Fraction` (exact arithmetic, results
 are Fractions) or floats.
 """
@@ -30,7 +37,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, require_distribution
 
 _FLOAT_ATOL = 1e-9
 
@@ -196,3 +203,41 @@ def coding_excess(
     code_q = huffman_code(qq, symbols)
     syms = list(code_p)
     return expected_length(pp, code_q, syms) - expected_length(pp, code_p, syms)
+
+
+def shannon_lengths(q: Any) -> Any:
+    r"""Shannon code lengths :math:`\ell_i = \lceil -\log_2 q_i \rceil` bits, computed exactly.
+
+    The lengths satisfy Kraft's inequality :math:`\sum_i 2^{-\ell_i} \le 1`,
+    so a prefix code with them exists, and
+    :math:`-\log_2 q_i \le \ell_i < -\log_2 q_i + 1`.
+
+    ``q`` is a sequence of probabilities (Fractions give exact integer
+    arithmetic; the result is a list of ints), or a float array whose last
+    axis holds distributions (a batch; the result is an int64 array of the
+    same shape). Floats are handled without rounding: writing
+    :math:`q = m\,2^{e}` with :math:`\tfrac12 \le m < 1` (``numpy.frexp``),
+    :math:`\lceil -\log_2 q \rceil = 1 - e`. Every entry must be positive.
+    """
+    if isinstance(q, (np.ndarray, jax.Array)):
+        arr = np.asarray(as_float_array(q, "q"))
+        require_distribution(arr, "q")
+        if np.any(arr <= 0):
+            raise ValueError(
+                "q must be positive (a symbol of probability 0 needs no codeword),"
+                f" got min {arr.min()!r}"
+            )
+        _, exponent = np.frexp(arr)
+        return (1 - exponent).astype(np.int64)
+    values = _probabilities(q, "q")
+    lengths = []
+    for v in values:
+        if isinstance(v, (int, Fraction)):
+            f = Fraction(v)
+            # smallest l with 2^l >= 1/q = den/num, i.e. 2^l >= ceil(den/num)
+            ceil_inv = -(-f.denominator // f.numerator)
+            lengths.append((ceil_inv - 1).bit_length())
+        else:
+            _, exponent = math.frexp(float(v))
+            lengths.append(1 - exponent)
+    return lengths

@@ -31,11 +31,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.special as ssp
+import scipy.stats as sst
 
 from . import divergences
 from ._validate import (
+    as_float_array,
     boolean,
     positive_array,
     positive_scalar,
@@ -43,6 +47,7 @@ from ._validate import (
     probability_scalar,
     real_scalar,
     require_broadcast,
+    require_distribution,
     vector,
     whole_number,
 )
@@ -310,3 +315,247 @@ def worked_magnitudes(
         mnist_total_evidence=mnist_db * mnist_images,
         mnist_per_image_bits=float(from_nats(mnist_db * math.log(10.0) / 10.0, "bits")),
     )
+
+
+# ---------------------------------------------------------------------------
+# soft evidence: Jeffrey's rule as the minimal update
+
+
+def jeffrey_update(joint: Any, evidence: Any) -> np.ndarray:
+    r"""The minimum-KL update of a joint :math:`q(h, e)` to new beliefs :math:`r(e)` about ``e``.
+
+    ``joint[i, j]`` is the prior :math:`q(h_i, e_j)` (hypotheses along axis 0,
+    evidence cells along axis 1) and ``evidence[j]`` the new marginal
+    :math:`r(e_j)`. Among all joints :math:`p` with :math:`p(e) = r(e)`, the
+    one closest to :math:`q` in :math:`I[p; q]` is
+
+    .. math:: p(h, e) = q(h \mid e)\, r(e),
+
+    Jeffrey's rule of conditioning, and the minimum is :math:`I[r; q(e)]`
+    (chain rule: :math:`I[p;q] = I[r; q(e)] + \langle I[p(h|e); q(h|e)]\rangle_r`).
+    With :math:`r = \delta_{e_j}` it is Bayes' rule. An evidence cell with
+    :math:`q(e_j) = 0 < r(e_j)` has no conditional to keep and raises
+    ValueError (the divergence would be infinite).
+    """
+    q = np.asarray(as_float_array(joint, "joint"))
+    if q.ndim != 2:
+        raise ValueError(
+            f"joint must be 2-D (hypotheses x evidence cells), got shape {q.shape}"
+        )
+    if q.size == 0:
+        raise ValueError(f"joint is empty, got shape {q.shape}")
+    require_distribution(q.ravel(), "joint")
+    r = vector(evidence, "evidence", what="a distribution over the evidence cells")
+    if r.shape[0] != q.shape[1]:
+        raise ValueError(
+            f"shape mismatch: evidence has {r.shape[0]} cells but joint has"
+            f" {q.shape[1]} columns (evidence cells)"
+        )
+    require_distribution(r, "evidence")
+    q_e = q.sum(axis=0)
+    impossible = (q_e == 0) & (r > 0)
+    if np.any(impossible):
+        cells = np.flatnonzero(impossible).tolist()
+        raise ValueError(
+            f"evidence puts mass on cells {cells} that joint gives probability 0:"
+            " no update of finite divergence reaches it"
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cond = np.where(q_e > 0, q / np.where(q_e > 0, q_e, 1.0), 0.0)
+    return cond * r
+
+
+# ---------------------------------------------------------------------------
+# sequential evidence: the exact first passage through a target (Wald)
+
+
+@dataclass(frozen=True)
+class FirstPassage:
+    r"""The sequential test "stop when the evidence reaches ``target``", solved exactly.
+
+    ``N`` is the number of observations when the summed weight of evidence
+    :math:`S_n` first reaches ``target``, and :math:`m` = ``n_max``. All
+    expectations are under the truth and concern the bounded stopping time
+    :math:`N \wedge m`, for which Wald's identity
+    :math:`\langle S_{N \wedge m}\rangle = \langle N \wedge m\rangle\, \bar w`
+    holds exactly, with :math:`\bar w` the mean weight of evidence of one
+    observation (:math:`I[p_1; p_0]` when the truth is :math:`p_1`);
+    ``unstopped`` :math:`= \Pr(N > m)` says how close that is to :math:`N`
+    itself.
+    """
+
+    mean_stopping_time: float  # <N ∧ m>
+    mean_evidence: float  # <S_{N ∧ m}>, in ``unit``
+    mean_evidence_at_stop: float  # <S_N | N <= m>, in ``unit``
+    unstopped: float  # Pr(N > m)
+    step_up: float  # weight of evidence of one success, in ``unit``
+    step_down: float  # weight of evidence of one failure (negative), in ``unit``
+    n_max: int
+    unit: str
+
+
+def first_passage(
+    p1: float,
+    p0: float,
+    target: float,
+    *,
+    n_max: int,
+    truth: float | None = None,
+    window: int | None = None,
+    unit: str = "dB",
+) -> FirstPassage:
+    r"""Exact law of the first time the evidence for ``p1`` over ``p0`` reaches ``target``.
+
+    Observations are Bernoulli with success probability ``truth`` (default
+    ``p1``, the hypothesis favoured by the evidence, ``p1 > p0``). Each
+    success adds :math:`w_1 = \log(p_1/p_0) > 0`, each failure
+    :math:`w_0 = \log((1-p_1)/(1-p_0)) < 0` (in ``unit``); the test stops at
+    the first :math:`n` with :math:`S_n \ge` ``target``. The probability of
+    each un-stopped count of successes is propagated one observation at a
+    time (an exact transition kernel, in ``jax.lax.scan``) for ``n_max``
+    steps, on a band of ``window`` success counts below the stopping
+    boundary (default: 6 standard deviations of the count at ``n_max`` plus
+    the boundary's initial distance). Probability that leaves the band is
+    tracked and must stay below ``1e-12``, or ValueError asks for a wider
+    window.
+    """
+    a = probability_scalar(p1, "p1", open_interval=True)
+    b = probability_scalar(p0, "p0", open_interval=True)
+    if not a > b:
+        raise ValueError(
+            f"p1 must exceed p0 (the evidence favours p1 when successes are"
+            f" more likely under it), got p1 = {a!r}, p0 = {b!r}"
+        )
+    theta = (
+        a if truth is None else probability_scalar(truth, "truth", open_interval=True)
+    )
+    t_nat = positive_scalar(target, "target") / _per_nat(unit)
+    m = whole_number(n_max, "n_max", minimum=1)
+    w1, w0 = math.log(a / b), math.log1p(-a) - math.log1p(-b)
+    k0 = t_nat / (w1 - w0)  # boundary in successes at n = 0
+    width = (
+        int(math.ceil(k0)) + 6 * int(math.ceil(math.sqrt(m * theta * (1 - theta)))) + 16
+        if window is None
+        else whole_number(window, "window", minimum=2)
+    )
+    n = np.arange(m + 1, dtype=np.float64)
+    # top[n] = the largest success count still below the target after n draws
+    top = np.ceil((t_nat - n * w0) / (w1 - w0)).astype(np.int64) - 1
+    # guard the rounding of the boundary: top is alive (S < target), top + 1 is not
+    top = np.where(top * w1 + (n - top) * w0 >= t_nat, top - 1, top)
+    top = np.where((top + 1) * w1 + (n - top - 1) * w0 < t_nat, top + 1, top)
+    top = np.minimum(top, np.arange(m + 1))
+    shift = np.diff(top)
+    if np.any((shift < 0) | (shift > 1)):  # pragma: no cover - geometry guarantees 0/1
+        raise ValueError("boundary moved by more than one success in one draw")
+    start = np.zeros(width)
+    start[width - 1 - top[0]] = 1.0  # zero successes at n = 0
+
+    def step(carry, x):
+        alive, lost = carry
+        s, n_next, k_top = x
+        grown = jnp.concatenate([(1 - theta) * alive, jnp.zeros(1)]) + jnp.concatenate(
+            [jnp.zeros(1), theta * alive]
+        )
+        stopped = jnp.where(s == 0, grown[width], 0.0)
+        lost = lost + jnp.where(s == 1, grown[0], 0.0)
+        alive = jnp.where(s == 0, grown[:width], grown[1:])
+        evidence = k_top * w1 + (n_next - k_top) * w0
+        return (alive, lost), (stopped, stopped * n_next, stopped * evidence)
+
+    xs = (
+        jnp.asarray(shift),
+        jnp.asarray(n[1:]),
+        jnp.asarray((top[:-1] + 1).astype(np.float64)),
+    )
+    (alive, lost), (p_stop, n_stop, s_stop) = jax.lax.scan(
+        step, (jnp.asarray(start), jnp.asarray(0.0)), xs
+    )
+    lost = float(lost)
+    if lost > 1e-12:
+        raise ValueError(
+            f"window = {width} success counts is too narrow: probability {lost:.3g}"
+            " left the band; pass a larger window"
+        )
+    alive = np.asarray(alive)
+    k_alive = top[m] - (width - 1) + np.arange(width)
+    s_alive = float(np.sum(alive * (k_alive * w1 + (m - k_alive) * w0)))
+    unstopped = float(alive.sum())
+    stopped_mass = float(jnp.sum(p_stop))
+    if stopped_mass == 0.0:
+        raise ValueError(
+            f"no sequence reaches the target within n_max = {m} observations;"
+            " raise n_max"
+        )
+    s_stopped = float(jnp.sum(s_stop))
+    per = _per_nat(unit)
+    return FirstPassage(
+        mean_stopping_time=float(jnp.sum(n_stop)) + m * unstopped,
+        mean_evidence=(s_stopped + s_alive) * per,
+        mean_evidence_at_stop=s_stopped / stopped_mass * per,
+        unstopped=unstopped,
+        step_up=w1 * per,
+        step_down=w0 * per,
+        n_max=m,
+        unit=unit_name(unit),
+    )
+
+
+# ---------------------------------------------------------------------------
+# the error exponent of the best test (Chernoff-Stein)
+
+
+@dataclass(frozen=True)
+class NeymanPearson:
+    r"""The most powerful level-``alpha`` test of :math:`\mathrm{Bern}(p)` against :math:`\mathrm{Bern}(q)`.
+
+    From ``n`` draws with :math:`K` successes, with the log-likelihood ratio
+    :math:`\Lambda_n = K \log\frac pq + (n-K)\log\frac{1-p}{1-q}` (nats), the
+    test keeps :math:`p` when :math:`\Lambda_n > \tau`, rejects it when
+    :math:`\Lambda_n < \tau` and, at :math:`\Lambda_n = \tau`, rejects with
+    probability ``randomisation``, so that it wrongly rejects :math:`p` with
+    probability exactly ``alpha``. ``log_beta`` is the natural log of
+    :math:`\beta_n`, the probability that data from :math:`q` keep :math:`p`.
+    """
+
+    n: int
+    alpha: float
+    log_beta: float
+    threshold: float  # tau, in nats
+    boundary: int  # the count of successes (or failures) at which Lambda_n = tau
+    randomisation: float
+
+
+def neyman_pearson_error(n: int, p: float, q: float, *, alpha: float) -> NeymanPearson:
+    r"""Smallest type-II error of a level-``alpha`` test of ``p`` against ``q`` from ``n`` draws.
+
+    By the Neyman–Pearson lemma the optimal (randomised) test thresholds the
+    likelihood ratio; see :class:`NeymanPearson`. :math:`\beta_n` is computed
+    in log space through :func:`log_beta_cdf` (binomial tails are incomplete
+    beta functions, :math:`\Pr(K \ge k) = I_q(k, n - k + 1)`), so it stays
+    accurate far below the smallest double. By the Chernoff–Stein lemma
+    :math:`-\frac1n \log\beta_n \to I[p; q]` for every fixed ``alpha``.
+    """
+    n = whole_number(n, "n", minimum=1)
+    p = probability_scalar(p, "p", open_interval=True)
+    q = probability_scalar(q, "q", open_interval=True)
+    a = probability_scalar(alpha, "alpha", open_interval=True)
+    if p == q:
+        raise ValueError(f"p and q must differ to be tested apart, got both {p!r}")
+    if p < q:  # count failures instead: Lambda increases with them
+        p, q = 1.0 - p, 1.0 - q
+    # smallest k with P_p(K <= k) >= alpha: reject p below it, randomise at it
+    k0 = int(sst.binom.ppf(a, n, p))
+    below = float(sst.binom.cdf(k0 - 1, n, p)) if k0 > 0 else 0.0
+    at = float(sst.binom.pmf(k0, n, p))
+    r = min(max((a - below) / at, 0.0), 1.0)
+    log_at_q = (
+        float(ssp.gammaln(n + 1) - ssp.gammaln(k0 + 1) - ssp.gammaln(n - k0 + 1))
+        + k0 * math.log(q)
+        + (n - k0) * math.log1p(-q)
+    )
+    log_above = log_beta_cdf(q, k0 + 1, n - k0) if k0 < n else -math.inf
+    keep_at = math.log1p(-r) + log_at_q if r < 1 else -math.inf
+    log_beta = float(np.logaddexp(log_above, keep_at))
+    tau = k0 * math.log(p / q) + (n - k0) * (math.log1p(-p) - math.log1p(-q))
+    return NeymanPearson(n, a, log_beta, tau, k0, r)

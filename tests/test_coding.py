@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
@@ -118,3 +120,80 @@ def test_bad_codes_and_symbols():
         )
     with pytest.raises(ValueError, match="entries"):
         coding.coding_excess(P, [Fraction(1, 2), Fraction(1, 2)])
+
+
+def test_huffman_non_dyadic_regression():
+    # a merge that gives a subtree the weight of one part, not the sum, yields 2, 1, 3, 3
+    p = [Fraction(3, 10), Fraction(3, 10), Fraction(1, 5), Fraction(1, 5)]
+    code = coding.huffman_code(p)
+    assert sorted(len(w) for w in code.values()) == [2, 2, 2, 2]
+    assert coding.expected_length(p, code) == 2
+    p = [Fraction(2, 5), Fraction(3, 10), Fraction(1, 5), Fraction(1, 10)]
+    assert coding.coding_excess(p, U) == Fraction(1, 10)
+
+
+def _optimal_by_search(probs):
+    n = len(probs)
+    best = None
+    for ls in itertools.product(range(1, n), repeat=n):
+        if sum(Fraction(1, 2**li) for li in ls) <= 1:
+            cost = sum(pi * li for pi, li in zip(probs, ls))
+            best = cost if best is None or cost < best else best
+    return best
+
+
+@given(hs.lists(hs.integers(1, 30), min_size=2, max_size=5))
+def test_huffman_matches_a_search_of_all_prefix_codes(weights):
+    total = sum(weights)
+    probs = [Fraction(w, total) for w in weights]
+    assert coding.expected_length(probs, coding.huffman_code(probs)) == (
+        _optimal_by_search(probs)
+    )
+
+
+def test_shannon_lengths_exact():
+    assert coding.shannon_lengths(P) == [1, 2, 3, 3]
+    assert coding.shannon_lengths(
+        [Fraction(2, 5), Fraction(3, 10), Fraction(1, 5), Fraction(1, 10)]
+    ) == [2, 2, 3, 4]
+    assert coding.shannon_lengths([1]) == [0]
+    assert coding.shannon_lengths([0.5, 0.25, 0.25]) == [1, 2, 2]
+    batch = coding.shannon_lengths(np.array([[0.5, 0.25, 0.25], [0.7, 0.2, 0.1]]))
+    assert batch.dtype == np.int64 and batch.tolist() == [[1, 2, 2], [1, 3, 4]]
+    # just above and below a power of two
+    above, below = math.nextafter(0.25, 1.0), math.nextafter(0.25, 0.0)
+    lengths = coding.shannon_lengths(np.array([above, below, 1.0 - above - below]))
+    assert lengths[:2].tolist() == [2, 3]
+
+
+@given(hs.lists(hs.integers(1, 1000), min_size=1, max_size=12))
+def test_shannon_lengths_bounds_and_kraft(weights):
+    total = sum(weights)
+    exact = [Fraction(w, total) for w in weights]
+    ell = coding.shannon_lengths(exact)
+    assert sum(Fraction(1, 2**li) for li in ell) <= 1
+    for f, li in zip(exact, ell):
+        assert Fraction(1, 2**li) <= f and (li == 0 or f < Fraction(1, 2 ** (li - 1)))
+    floats = coding.shannon_lengths(np.array([float(f) for f in exact]))
+    assert floats.tolist() == ell or all(
+        abs(math.log2(float(f)) + li) < 1e-9 for f, li in zip(exact, floats)
+    )
+
+
+@pytest.mark.parametrize(
+    "q,exc,match",
+    [
+        ([0.5, 0.5, 0.0], ValueError, "positive"),
+        (np.array([0.5, 0.5, 0.0]), ValueError, "positive"),
+        (np.array([0.5, 0.6]), ValueError, "not normalised"),
+        ([0.5, 0.6], ValueError, "not normalised"),
+        (np.array([]), ValueError, "no outcomes"),
+        ([], ValueError, "no symbols"),
+        ("ab", TypeError, "sequence"),
+        (np.array([0.5, np.nan]), ValueError, "non-finite"),
+        (np.array(["a", "b"]), TypeError, "q must be a real"),
+    ],
+)
+def test_shannon_lengths_bad_input(q, exc, match):
+    with pytest.raises(exc, match=match):
+        coding.shannon_lengths(q)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import mpmath
@@ -263,3 +264,185 @@ def test_worked_magnitudes_would_catch_a_wrong_claim():
     assert 0.0004 * 10 / math.log(10) != pytest.approx(0.0013, rel=0.05)
     # changing an input changes the answer
     assert ev.worked_magnitudes(p1=0.52).per_birth_kl > 3 * wm.per_birth_kl
+
+
+# ---------------------------------------------------------------- Jeffrey's rule
+def _kl(p, q):
+    p, q = np.ravel(p), np.ravel(q)
+    keep = p > 0
+    return float(np.sum(p[keep] * np.log(p[keep] / q[keep])))
+
+
+def test_jeffrey_update_keeps_the_conditionals_and_the_new_marginal():
+    q = np.array([[0.3, 0.1, 0.05], [0.2, 0.15, 0.2]])
+    r = np.array([0.5, 0.2, 0.3])
+    p = ev.jeffrey_update(q, r)
+    np.testing.assert_allclose(p.sum(axis=0), r, rtol=1e-14)
+    np.testing.assert_allclose(p / p.sum(axis=0), q / q.sum(axis=0), rtol=1e-14)
+    # the minimum of I[p; q] is I[r; q(e)]
+    assert _kl(p, q) == pytest.approx(_kl(r, q.sum(axis=0)), rel=1e-12)
+
+
+def test_jeffrey_update_is_minimal_against_perturbations():
+    rng = np.random.default_rng(0)
+    q = rng.dirichlet(np.ones(6)).reshape(2, 3)
+    r = rng.dirichlet(np.ones(3))
+    best = _kl(ev.jeffrey_update(q, r), q)
+    for _ in range(200):
+        cond = rng.dirichlet(np.ones(2), size=3).T  # any conditionals p(h|e)
+        assert _kl(cond * r, q) >= best - 1e-12
+
+
+def test_jeffrey_update_with_certain_evidence_is_bayes():
+    prior, s, c = 0.07, 0.938, 0.956
+    q = np.array(
+        [[prior * s, prior * (1 - s)], [(1 - prior) * (1 - c), (1 - prior) * c]]
+    )
+    p = ev.jeffrey_update(q, [1.0, 0.0])
+    assert p[0, 0] == pytest.approx(ev.screening_posterior(prior, s, c), rel=1e-14)
+    assert p[:, 1].sum() == 0.0
+
+
+@pytest.mark.parametrize(
+    "joint,evidence,exc,match",
+    [
+        ([0.5, 0.5], [1.0], ValueError, "joint must be 2-D"),
+        (np.zeros((2, 0)), [], ValueError, "joint is empty"),
+        ([[0.5, 0.6], [0.1, 0.1]], [0.5, 0.5], ValueError, "joint is not normalised"),
+        ([[0.5, -0.1], [0.5, 0.1]], [0.5, 0.5], ValueError, "joint has negative"),
+        ([[np.nan, 0.5], [0.25, 0.25]], [0.5, 0.5], ValueError, "joint has non-finite"),
+        ("joint", [0.5, 0.5], TypeError, "joint"),
+        ([[0.25, 0.25], [0.25, 0.25]], [0.5, 0.3, 0.2], ValueError, "evidence has 3"),
+        ([[0.25, 0.25], [0.25, 0.25]], [0.5, 0.6], ValueError, "evidence is not"),
+        (
+            [[0.25, 0.25], [0.25, 0.25]],
+            [[0.5, 0.5]],
+            ValueError,
+            "evidence must be 1-D",
+        ),
+        ([[0.5, 0.0], [0.5, 0.0]], [0.5, 0.5], ValueError, "probability 0"),
+        ([[0.25, 0.25], [0.25, 0.25]], None, TypeError, "evidence"),
+    ],
+)
+def test_jeffrey_update_bad_input(joint, evidence, exc, match):
+    with pytest.raises(exc, match=match):
+        ev.jeffrey_update(joint, evidence)
+
+
+# ---------------------------------------------------------------- first passage (Wald)
+def _first_passage_by_enumeration(p1, p0, target_db, m, truth):
+    """E[N ∧ m] and E[S_{N ∧ m}] over all 2^m sequences (independent reference)."""
+    w1 = 10 * math.log10(p1 / p0)
+    w0 = 10 * math.log10((1 - p1) / (1 - p0))
+    mean_n = mean_s = 0.0
+    for bits in itertools.product((0, 1), repeat=m):
+        prob = math.prod(truth if b else 1 - truth for b in bits)
+        s, n = 0.0, m
+        for i, b in enumerate(bits, start=1):
+            s += w1 if b else w0
+            if s >= target_db:
+                n = i
+                break
+        mean_n += prob * n
+        mean_s += prob * s
+    return mean_n, mean_s
+
+
+@pytest.mark.parametrize("truth", [None, 0.5, 0.75])
+def test_first_passage_matches_enumeration(truth):
+    fp = ev.first_passage(0.7, 0.5, 3.0, n_max=12, truth=truth)
+    ref_n, ref_s = _first_passage_by_enumeration(0.7, 0.5, 3.0, 12, truth or 0.7)
+    assert fp.mean_stopping_time == pytest.approx(ref_n, rel=1e-12)
+    assert fp.mean_evidence == pytest.approx(ref_s, rel=1e-12, abs=1e-12)
+    assert fp.n_max == 12 and fp.unit == "dB"
+
+
+def test_first_passage_obeys_walds_identity_and_bounds():
+    fp = ev.first_passage(0.6, 0.5, 13.0, n_max=4000)
+    rate = st.entropy([0.6, 0.4], [0.5, 0.5]) * 10 / math.log(10)
+    assert fp.mean_evidence == pytest.approx(rate * fp.mean_stopping_time, rel=1e-10)
+    assert fp.unstopped < 1e-9
+    assert 13.0 / rate <= fp.mean_stopping_time < (13.0 + fp.step_up) / rate
+    assert 13.0 <= fp.mean_evidence_at_stop < 13.0 + fp.step_up
+    assert fp.step_down < 0 < fp.step_up
+    nats = ev.first_passage(0.6, 0.5, 13.0 * math.log(10) / 10, n_max=4000, unit="nats")
+    assert nats.mean_stopping_time == pytest.approx(fp.mean_stopping_time, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,match",
+    [
+        (dict(p1=0.4, p0=0.5), ValueError, "p1 must exceed p0"),
+        (dict(p1=1.0), ValueError, "p1"),
+        (dict(p0=float("nan")), ValueError, "p0"),
+        (dict(target=0.0), ValueError, "target"),
+        (dict(target="13"), TypeError, "target"),
+        (dict(n_max=0), ValueError, "n_max"),
+        (dict(n_max=10.0), TypeError, "n_max"),
+        (dict(truth=1.5), ValueError, "truth"),
+        (dict(window=1), ValueError, "window"),
+        (dict(window=3, n_max=2000), ValueError, "window = 3"),
+        (dict(n_max=3, target=100.0), ValueError, "no sequence reaches"),
+        (dict(unit="furlongs"), ValueError, "unit"),
+    ],
+)
+def test_first_passage_bad_input(kwargs, exc, match):
+    args = dict(p1=0.6, p0=0.5, target=3.0, n_max=50) | kwargs
+    p1, p0, target = args.pop("p1"), args.pop("p0"), args.pop("target")
+    with pytest.raises(exc, match=match):
+        ev.first_passage(p1, p0, target, **args)
+
+
+# ---------------------------------------------------------------- Neyman-Pearson / Stein
+def _np_reference(n, p, q, alpha):
+    k = np.arange(n + 1)
+    pp, pq = st.binom.pmf(k, n, p), st.binom.pmf(k, n, q)
+    cdf = np.cumsum(pp)
+    k0 = int(np.argmax(cdf >= alpha - 1e-15))
+    r = (alpha - (cdf[k0 - 1] if k0 else 0.0)) / pp[k0]
+    return math.log(pq[k0 + 1 :].sum() + (1 - r) * pq[k0]), k0, r
+
+
+@pytest.mark.parametrize("n,p,q", [(20, 0.7, 0.4), (200, 0.55, 0.5), (60, 0.3, 0.6)])
+def test_neyman_pearson_error_matches_direct_sums(n, p, q):
+    got = ev.neyman_pearson_error(n, p, q, alpha=0.05)
+    if p < q:  # the reference counts failures
+        ref = _np_reference(n, 1 - p, 1 - q, 0.05)
+    else:
+        ref = _np_reference(n, p, q, 0.05)
+    assert got.log_beta == pytest.approx(ref[0], rel=1e-10)
+    assert got.boundary == ref[1]
+    assert got.randomisation == pytest.approx(ref[2], rel=1e-10)
+    assert got.n == n and got.alpha == 0.05
+
+
+def test_neyman_pearson_error_bounds_and_exponent():
+    p, q = 0.6, 0.5
+    rate = st.entropy([p, 1 - p], [q, 1 - q])
+    ratios = []
+    for n in (100, 1000, 10_000, 100_000):
+        got = ev.neyman_pearson_error(n, p, q, alpha=0.1)
+        assert -got.log_beta >= got.threshold - 1e-9  # achievability
+        ratios.append(-got.log_beta / n / rate)
+    assert all(b > a for a, b in zip(ratios, ratios[1:]))
+    assert 0.9 < ratios[-1] < 1.0
+    # far below the smallest double the log is still finite
+    deep = ev.neyman_pearson_error(10_000_000, 0.51, 0.5, alpha=0.05)
+    assert math.isfinite(deep.log_beta) and deep.log_beta < -1800
+
+
+@pytest.mark.parametrize(
+    "args,kwargs,exc,match",
+    [
+        ((10, 0.5, 0.5), dict(alpha=0.05), ValueError, "must differ"),
+        ((0, 0.6, 0.5), dict(alpha=0.05), ValueError, "n must"),
+        ((10.0, 0.6, 0.5), dict(alpha=0.05), TypeError, "n must"),
+        ((10, 1.0, 0.5), dict(alpha=0.05), ValueError, "p must"),
+        ((10, 0.6, 0.0), dict(alpha=0.05), ValueError, "q must"),
+        ((10, 0.6, 0.5), dict(alpha=1.0), ValueError, "alpha"),
+        ((10, 0.6, 0.5), dict(alpha="0.05"), TypeError, "alpha"),
+    ],
+)
+def test_neyman_pearson_error_bad_input(args, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        ev.neyman_pearson_error(*args, **kwargs)
