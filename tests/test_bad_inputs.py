@@ -864,6 +864,93 @@ spec(
     {"target": 13.0, "per_observation": 3.0},
     {"target": Real(positive=True), "per_observation": Real(positive=True)},
 )
+_JOINT_HE = [[0.3, 0.1], [0.2, 0.4]]
+spec(
+    "evidence.jeffrey_update",
+    EV.jeffrey_update,
+    {"joint": _JOINT_HE, "evidence": [0.7, 0.3]},
+    extra=[
+        ("joint", "1-D", {"joint": [0.5, 0.5]}, ValueError, "shape"),
+        ("joint", "empty", {"joint": np.zeros((2, 0))}, ValueError, "empty"),
+        (
+            "joint",
+            "unnormalised",
+            {"joint": [[0.5, 0.6], [0.1, 0.1]]},
+            ValueError,
+            "unnormalised",
+        ),
+        (
+            "joint",
+            "negative",
+            {"joint": [[0.6, -0.1], [0.1, 0.4]]},
+            ValueError,
+            "negative",
+        ),
+        ("joint", "nan", {"joint": [[NAN, 0.1], [0.2, 0.4]]}, ValueError, "nonfinite"),
+        ("joint", "str", {"joint": "joint"}, TypeError, "type"),
+        (
+            "evidence",
+            "too many cells",
+            {"evidence": [0.5, 0.3, 0.2]},
+            ValueError,
+            "shape",
+            "evidence has 3",
+        ),
+        (
+            "evidence",
+            "unnormalised",
+            {"evidence": [0.5, 0.6]},
+            ValueError,
+            "unnormalised",
+        ),
+        ("evidence", "2-D", {"evidence": [[0.5, 0.5]]}, ValueError, "shape"),
+        ("evidence", "None", {"evidence": None}, TypeError, "type"),
+        (
+            "evidence",
+            "mass where the joint has none",
+            {"joint": [[0.5, 0.0], [0.5, 0.0]], "evidence": [0.5, 0.5]},
+            ValueError,
+            "domain",
+            "probability 0",
+        ),
+    ],
+)
+spec(
+    "evidence.first_passage",
+    EV.first_passage,
+    {"p1": 0.6, "p0": 0.5, "target": 3.0, "n_max": 400},
+    {
+        "target": Real(positive=True),
+        "n_max": Int(1),
+        "unit": UNIT,
+    },
+    extra=[
+        ("p1", "not above p0", {"p1": 0.4}, ValueError, "domain", "p1 must exceed p0"),
+        ("p1", "one", {"p1": 1.0}, ValueError, "domain"),
+        ("p1", "str", {"p1": "0.6"}, TypeError, "type"),
+        ("p0", "nan", {"p0": NAN}, ValueError, "nonfinite"),
+        ("p0", "zero", {"p0": 0.0}, ValueError, "domain"),
+        (
+            "n_max",
+            "too short",
+            {"n_max": 3, "target": 100.0},
+            ValueError,
+            "domain",
+            "no sequence reaches",
+        ),
+        ("truth", "above 1", {"truth": 1.5}, ValueError, "domain"),
+        ("truth", "str", {"truth": "0.5"}, TypeError, "type"),
+        ("window", "one", {"window": 1}, ValueError, "domain"),
+        ("window", "float", {"window": 2.5}, TypeError, "type"),
+    ],
+)
+spec(
+    "evidence.neyman_pearson_error",
+    EV.neyman_pearson_error,
+    {"n": 50, "p": 0.6, "q": 0.5, "alpha": 0.05},
+    {"n": Int(1), "p": Prob(open=True), "q": Prob(open=True), "alpha": Prob(open=True)},
+    extra=[("q", "equal to p", {"q": 0.6}, ValueError, "domain", "must differ")],
+)
 spec(
     "evidence.bayes_update",
     EV.bayes_update,
@@ -1011,6 +1098,34 @@ class Code(Kind):
         ]
 
 
+spec(
+    "coding.shannon_lengths",
+    CO.shannon_lengths,
+    {"q": DYADIC},
+    extra=[
+        (
+            "q",
+            "a zero entry",
+            {"q": [0.5, 0.5, 0.0]},
+            ValueError,
+            "negative",
+            "positive",
+        ),
+        ("q", "unnormalised", {"q": [0.5, 0.6]}, ValueError, "unnormalised"),
+        ("q", "empty array", {"q": np.array([])}, ValueError, "empty"),
+        ("q", "empty list", {"q": []}, ValueError, "empty"),
+        ("q", "str", {"q": "ab"}, TypeError, "type", "sequence"),
+        ("q", "nan", {"q": [NAN, 0.5]}, ValueError, "nonfinite"),
+        ("q", "scalar", {"q": 0.5}, TypeError, "type", "sequence"),
+        (
+            "q",
+            "unnormalised rows",
+            {"q": np.array([[0.5, 0.25], [0.5, 0.5]])},
+            ValueError,
+            "unnormalised",
+        ),
+    ],
+)
 spec(
     "coding.huffman_code",
     CO.huffman_code,
@@ -3673,6 +3788,8 @@ RECORDS = frozenset(
         "erasure.ErasureResult",
         "erasure.TrajectoryHeat",
         "evidence.OddsUpdate",
+        "evidence.FirstPassage",
+        "evidence.NeymanPearson",
         "evidence.DecibanTable",
         "evidence.WorkedMagnitudes",
         "measures.Atom",  # validated when a Measure is built from it
