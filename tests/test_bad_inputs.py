@@ -3618,13 +3618,34 @@ def _bind(sp_: Spec, overrides: dict[str, Any]) -> Callable[[], Any]:
     return lambda: sp_.call(**args)
 
 
+def _once(call: Callable[[], Any]) -> Callable[[], Any]:
+    """``call``, evaluated at most once (the reference result of a spec)."""
+    box: list[Any] = []
+
+    def cached() -> Any:
+        if not box:
+            box.append(call())
+        return box[0]
+
+    return cached
+
+
 def _expand() -> tuple[list[Bad], list[Valid]]:
+    """Expand the specs into the bad entries and the valid alternatives.
+
+    The valid alternatives are combined: the k-th valid call gives *every*
+    argument its k-th alternative at once (a NumPy scalar for each number, an
+    array for each list, ...), so each alternative of each argument is still
+    exercised while a JAX function is compiled a few times, not once per
+    argument and alternative.
+    """
     bad: list[Bad] = []
     valid: list[Valid] = []
     for s in SPECS:
-        reference = _bind(s, {})
+        reference = _once(_bind(s, {}))
         if s.base_ok and s.run_base:
             valid.append(Valid(s.func, "as given", reference))
+        rounds: list[dict[str, tuple[str, Any]]] = []
         for arg, kind in s.kinds.items():
             for label, value, exc, cls, *rest in kind.bad(s.args.get(arg)):
                 problem = rest[0] if rest else None
@@ -3632,15 +3653,20 @@ def _expand() -> tuple[list[Bad], list[Valid]]:
                     Bad(s.func, arg, label, _bind(s, {arg: value}), exc, cls, problem)
                 )
             if s.alternatives:
-                for label, value in kind.ok(s.args.get(arg)):
-                    valid.append(
-                        Valid(
-                            s.func,
-                            f"{arg} as {label}",
-                            _bind(s, {arg: value}),
-                            reference if s.compare else None,
-                        )
-                    )
+                for k, (label, value) in enumerate(kind.ok(s.args.get(arg))):
+                    if k == len(rounds):
+                        rounds.append({})
+                    rounds[k][arg] = (label, value)
+        for k, chosen in enumerate(rounds):
+            label = ", ".join(f"{arg} as {lab}" for arg, (lab, _) in chosen.items())
+            valid.append(
+                Valid(
+                    s.func,
+                    f"alternatives {k + 1}: {label}",
+                    _bind(s, {arg: value for arg, (_, value) in chosen.items()}),
+                    reference if s.compare else None,
+                )
+            )
         for item in s.extra:
             arg, label, overrides, exc, cls, *rest = item
             problem = rest[0] if rest else None
