@@ -16,7 +16,7 @@ all averages over the forward process, so that :math:`D + R \ge L \ge H` with
 continuous :math:`x`, :math:`H` is a differential entropy and :math:`D`
 includes the normalisation of the decoder density.
 
-Three groups of functions:
+Five groups of functions:
 
 * the **linear-Gaussian VAE**, :math:`x \sim \mathcal N(0, s^2)`, encoder
   :math:`\mathcal N(a x, v)`, prior :math:`\mathcal N(0, 1)`, decoder
@@ -26,11 +26,24 @@ Three groups of functions:
   objective (:func:`fit_linear_beta_vae`);
 * the optimal rate–distortion trade-off of a linear-Gaussian VAE with a
   fixed decoder variance on data of any covariance
-  (:func:`linear_gaussian_frontier`);
-* a small **nonlinear VAE** in JAX (two tanh MLPs) trained on a 2-D Gaussian
-  mixture whose differential entropy is computed by quadrature
-  (:class:`GaussianMixture`, :func:`mixture_entropy`, :func:`train_vaes`,
-  :func:`vae_rate_distortion`).
+  (:func:`linear_gaussian_frontier`), which on Gaussian data is the optimum
+  over all VAEs;
+* **importance-weighted bounds** :math:`L_K` (Burda, Grosse & Salakhutdinov
+  2016): :func:`iwae_terms` from any log importance weights, the weights of
+  the linear-Gaussian VAE (:func:`linear_gaussian_log_weights`,
+  :func:`linear_gaussian_iwae`, with the limit of :math:`K(L_K - L)` in
+  :func:`linear_gaussian_iwae_asymptote`) and of trained VAEs
+  (:func:`vae_log_weights`, :func:`vae_iwae`);
+* a small **nonlinear VAE** in JAX (two tanh MLPs) trained on 2-D data
+  (:func:`train_vaes`, several data sets side by side), a Gaussian mixture
+  whose differential entropy is computed by quadrature
+  (:class:`GaussianMixture`, :func:`mixture_entropy`), with its rate and
+  distortion (:func:`vae_rate_distortion`, :func:`vae_pointwise_terms`;
+  :func:`vae_terms_gaussian` on Gaussian data, with control variates);
+* the **likelihood of a trained VAE** with a 1-D or 2-D latent, by quadrature
+  (:func:`vae_log_marginal`), the marginal gap :math:`L - H` to a 2-D mixture
+  (:func:`mixture_vae_kl`, :func:`mixture_grid`, :func:`marginal_gap_on_grid`)
+  and a test of the likelihood by prior sampling (:func:`vae_prior_ratio`).
 """
 
 from __future__ import annotations
@@ -894,7 +907,7 @@ def _ks(ks: Any, k_max: int | None = None) -> tuple[int, ...]:
         raise ValueError(f"ks must be at least 1, got {arr.min()}")
     if k_max is not None and np.any(arr > k_max):
         raise ValueError(
-            f"ks must not exceed the {k_max} draws per example, got {arr.max()}"
+            f"ks must be at most the {k_max} draws per example, got {arr.max()}"
         )
     return tuple(int(k) for k in arr)
 
@@ -1495,7 +1508,7 @@ def vae_terms_gaussian(
     mean = vector(mean, "mean", what="the data mean")
     if mean.size != d_dim:
         raise ValueError(
-            f"mean must have {d_dim} entries for these params, got {mean.size}"
+            f"mean must have length {d_dim} for these params, got {mean.size} entries"
         )
     cov = np.asarray(finite_array(cov, "cov"))
     if cov.shape != (d_dim, d_dim):
