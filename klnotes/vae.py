@@ -16,7 +16,7 @@ all averages over the forward process, so that :math:`D + R \ge L \ge H` with
 continuous :math:`x`, :math:`H` is a differential entropy and :math:`D`
 includes the normalisation of the decoder density.
 
-Three groups of functions:
+Five groups of functions:
 
 * the **linear-Gaussian VAE**, :math:`x \sim \mathcal N(0, s^2)`, encoder
   :math:`\mathcal N(a x, v)`, prior :math:`\mathcal N(0, 1)`, decoder
@@ -26,11 +26,24 @@ Three groups of functions:
   objective (:func:`fit_linear_beta_vae`);
 * the optimal rate–distortion trade-off of a linear-Gaussian VAE with a
   fixed decoder variance on data of any covariance
-  (:func:`linear_gaussian_frontier`);
-* a small **nonlinear VAE** in JAX (two tanh MLPs) trained on a 2-D Gaussian
-  mixture whose differential entropy is computed by quadrature
-  (:class:`GaussianMixture`, :func:`mixture_entropy`, :func:`train_vaes`,
-  :func:`vae_rate_distortion`).
+  (:func:`linear_gaussian_frontier`), which on Gaussian data is the optimum
+  over all VAEs;
+* **importance-weighted bounds** :math:`L_K` (Burda, Grosse & Salakhutdinov
+  2016): :func:`iwae_terms` from any log importance weights, the weights of
+  the linear-Gaussian VAE (:func:`linear_gaussian_log_weights`,
+  :func:`linear_gaussian_iwae`, with the limit of :math:`K(L_K - L)` in
+  :func:`linear_gaussian_iwae_asymptote`) and of trained VAEs
+  (:func:`vae_log_weights`, :func:`vae_iwae`);
+* a small **nonlinear VAE** in JAX (two tanh MLPs) trained on 2-D data
+  (:func:`train_vaes`, several data sets side by side), a Gaussian mixture
+  whose differential entropy is computed by quadrature
+  (:class:`GaussianMixture`, :func:`mixture_entropy`), with its rate and
+  distortion (:func:`vae_rate_distortion`, :func:`vae_pointwise_terms`;
+  :func:`vae_terms_gaussian` on Gaussian data, with control variates);
+* the **likelihood of a trained VAE** with a 1-D or 2-D latent, by quadrature
+  (:func:`vae_log_marginal`), the marginal gap :math:`L - H` to a 2-D mixture
+  (:func:`mixture_vae_kl`, :func:`mixture_grid`, :func:`marginal_gap_on_grid`)
+  and a test of the likelihood by prior sampling (:func:`vae_prior_ratio`).
 """
 
 from __future__ import annotations
@@ -60,7 +73,6 @@ from ._validate import (
     vector,
     whole_number,
 )
-from .distributions import gaussian_log_density
 from .montecarlo import Estimate, mc_estimate
 from .nn import adam, cosine_decay, mlp, mlp_init
 
@@ -286,12 +298,25 @@ def linear_gaussian_samples(
     s2, v, w = (positive_scalar(t, nm) for t, nm in ((s2, "s2"), (v, "v"), (w, "w")))
     a, b = real_scalar(a, "a"), real_scalar(b, "b")
     n = whole_number(n, "n", 2)
+    return _lg_samples_jit(key, s2, a, b, v, w, n=n)
+
+
+def _normal_logpdf(x: jax.Array, mean: jax.Array, var: jax.Array) -> jax.Array:
+    return -0.5 * (LOG_2PI + jnp.log(var) + (x - mean) ** 2 / var)
+
+
+def _lg_samples(
+    key: jax.Array, s2: float, a: float, b: float, v: float, w: float, n: int
+) -> tuple[jax.Array, jax.Array]:
     kx, kz = jax.random.split(key)
     x = jnp.sqrt(s2) * jax.random.normal(kx, (n,))
     z = a * x + jnp.sqrt(v) * jax.random.normal(kz, (n,))
-    d = -gaussian_log_density(x, b * z, w)
-    r = gaussian_log_density(z, a * x, v) - gaussian_log_density(z, 0.0, 1.0)
+    d = -_normal_logpdf(x, b * z, w)
+    r = _normal_logpdf(z, a * x, v) - _normal_logpdf(z, 0.0, 1.0)
     return d, r
+
+
+_lg_samples_jit = jax.jit(_lg_samples, static_argnames="n")
 
 
 def linear_gaussian_mc(
@@ -535,9 +560,19 @@ def mixture_log_density(mix: GaussianMixture, x: Any) -> jax.Array:
     d = mix.means.shape[1]
     if x.shape[-1] != d:
         raise ValueError(f"x must have last axis {d}, got shape {x.shape}")
-    sq = jnp.sum((x[..., None, :] - mix.means) ** 2, axis=-1)  # (..., K)
-    var = mix.scales**2
-    logs = jnp.log(mix.weights) - 0.5 * d * jnp.log(2 * jnp.pi * var) - sq / (2 * var)
+    return _mixture_log_density_jit(
+        jnp.asarray(mix.weights), jnp.asarray(mix.means), jnp.asarray(mix.scales), x
+    )
+
+
+@jax.jit
+def _mixture_log_density_jit(
+    weights: jax.Array, means: jax.Array, scales: jax.Array, x: jax.Array
+) -> jax.Array:
+    d = means.shape[1]
+    sq = jnp.sum((x[..., None, :] - means) ** 2, axis=-1)  # (..., K)
+    var = scales**2
+    logs = jnp.log(weights) - 0.5 * d * jnp.log(2 * jnp.pi * var) - sq / (2 * var)
     return jax.scipy.special.logsumexp(logs, axis=-1)
 
 
@@ -546,10 +581,34 @@ def mixture_sample(mix: GaussianMixture, key: jax.Array, n: int) -> jax.Array:
     mix = _require_mixture(mix)
     require_key(key, "key")
     n = whole_number(n, "n", 1)
+    return _mixture_sample(
+        jnp.asarray(mix.weights),
+        jnp.asarray(mix.means),
+        jnp.asarray(mix.scales),
+        key,
+        n,
+    )
+
+
+def _mixture_sample_core(
+    weights: jax.Array, means: jax.Array, scales: jax.Array, key: jax.Array, n: int
+) -> jax.Array:
     kc, kn = jax.random.split(key)
-    comp = jax.random.choice(kc, len(mix.weights), (n,), p=jnp.asarray(mix.weights))
-    noise = jax.random.normal(kn, (n, mix.means.shape[1]))
-    return jnp.asarray(mix.means)[comp] + jnp.asarray(mix.scales)[comp, None] * noise
+    comp = jax.random.choice(kc, weights.shape[0], (n,), p=weights)
+    noise = jax.random.normal(kn, (n, means.shape[1]))
+    return means[comp] + scales[comp, None] * noise
+
+
+_mixture_sample_jit = jax.jit(_mixture_sample_core, static_argnames="n")
+
+
+def _mixture_sample(
+    weights: jax.Array, means: jax.Array, scales: jax.Array, key: jax.Array, n: int
+) -> jax.Array:
+    """Compiled once per ``n`` when called eagerly; inlined when already traced."""
+    if is_traced(key):
+        return _mixture_sample_core(weights, means, scales, key, n)
+    return _mixture_sample_jit(weights, means, scales, key, n=n)
 
 
 def mixture_moments(mix: GaussianMixture) -> tuple[np.ndarray, np.ndarray]:
@@ -660,9 +719,37 @@ def vae_terms(
     return distortion, rate
 
 
+def _samplers(sample_data: Any, n_models: int) -> tuple[list[Callable], np.ndarray]:
+    """One data sampler, or one per model: the distinct samplers and each model's index."""
+    if callable(sample_data):
+        return [sample_data], np.zeros(n_models, dtype=np.int32)
+    if not isinstance(sample_data, (list, tuple)):
+        raise TypeError(
+            "sample_data must be a callable sample_data(key, n) or a list of them, one"
+            f" per beta, got {type(sample_data).__name__}"
+        )
+    if len(sample_data) != n_models:
+        raise ValueError(
+            f"sample_data must hold one sampler per beta: got {len(sample_data)}"
+            f" samplers for {n_models} betas"
+        )
+    distinct: list[Callable] = []
+    index = np.empty(n_models, dtype=np.int32)
+    for i, f in enumerate(sample_data):
+        require_callable(f, f"sample_data[{i}]")
+        for j, g in enumerate(distinct):
+            if g is f:
+                index[i] = j
+                break
+        else:
+            index[i] = len(distinct)
+            distinct.append(f)
+    return distinct, index
+
+
 def train_vaes(
     key: jax.Array,
-    sample_data: Callable[[jax.Array, int], jax.Array],
+    sample_data: Callable[[jax.Array, int], jax.Array] | list[Callable],
     betas: Any,
     *,
     w: float,
@@ -677,14 +764,17 @@ def train_vaes(
     Fresh minibatches ``sample_data(key, batch)`` every step (so there is no
     training set to overfit and :math:`D, R` are population quantities), Adam
     with a cosine-decayed step size (:func:`klnotes.nn.adam`, one
-    :func:`jax.lax.scan`) and betas in :func:`jax.vmap`. Every beta starts from
-    the same initial parameters and sees the same minibatches. Returns the
-    parameters (every leaf with a leading beta axis) and the loss per step and
-    beta, shape ``(steps, n_betas)``.
+    :func:`jax.lax.scan`) and betas in :func:`jax.vmap`. ``sample_data`` is one
+    sampler for every model, or a list with one sampler per ``beta`` (models of
+    different data sets trained side by side; the samplers are selected with
+    :func:`jax.lax.switch`). Every model starts from the same initial parameters
+    and sees the same random keys. Returns the parameters (every leaf with a
+    leading model axis) and the loss per step and model, shape
+    ``(steps, n_betas)``.
     """
     require_key(key, "key")
-    require_callable(sample_data, "sample_data")
     betas = jnp.asarray(_betas(betas))
+    samplers, index = _samplers(sample_data, betas.shape[0])
     w = positive_scalar(w, "w")
     steps = whole_number(steps, "steps", 1)
     batch = whole_number(batch, "batch", 2)
@@ -692,27 +782,60 @@ def train_vaes(
     hidden = whole_number(hidden, "hidden", 1)
     z_dim = whole_number(z_dim, "z_dim", 1)
     k_init, k_train = jax.random.split(key)
-    x_dim = int(sample_data(k_init, 2).shape[-1])
+    shapes = {tuple(jnp.shape(f(k_init, batch))) for f in samplers}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(
+            f"sample_data must return arrays of one shape (batch, d), got shapes {shapes}"
+        )
+    x_dim = int(next(iter(shapes))[1])
     params0 = vae_init(k_init, x_dim, z_dim, hidden)
 
-    def loss(
-        params: Params, beta: jax.Array, kx: jax.Array, kz: jax.Array
-    ) -> jax.Array:
-        x = sample_data(kx, batch)
-        d, r = vae_terms(params, kz, x, w)
-        return jnp.mean(d + beta * r)
+    def draw(i: jax.Array, k: jax.Array) -> jax.Array:
+        if len(samplers) == 1:
+            return samplers[0](k, batch)
+        branches = [lambda kk, f=f: f(kk, batch) for f in samplers]
+        return jax.lax.switch(i, branches, k)
 
     keys = jax.random.split(k_train, steps)
     rates = cosine_decay(learning_rate, steps)
 
-    def train_one(beta: jax.Array) -> tuple[Params, jax.Array]:
+    def train_one(beta: jax.Array, i: jax.Array) -> tuple[Params, jax.Array]:
         def loss_at(params: Params, k: jax.Array) -> jax.Array:
-            return loss(params, beta, *jax.random.split(k))
+            kx, kz = jax.random.split(k)
+            d, r = vae_terms(params, kz, draw(i, kx), w)
+            return jnp.mean(d + beta * r)
 
         return adam(loss_at, params0, keys, rates)
 
-    params, losses = jax.jit(jax.vmap(train_one))(betas)
+    params, losses = jax.jit(jax.vmap(train_one))(betas, jnp.asarray(index))
     return params, losses.T
+
+
+def _pointwise_terms(
+    params: Params, key: jax.Array, x: jax.Array, w: float
+) -> tuple[jax.Array, jax.Array]:
+    return jax.vmap(lambda p: vae_terms(p, key, x, w))(params)
+
+
+_pointwise_terms_jit = jax.jit(_pointwise_terms)
+
+
+def vae_pointwise_terms(
+    params: Params, key: jax.Array, x: Any, w: float
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per-example distortion and rate of each trained model, shape ``(models, n)``.
+
+    :func:`vae_terms` for every model (``params`` with a leading model axis) at
+    the same data ``x`` (shape ``(n, d)``) and the same encoder noise (drawn
+    with ``key``), so that differences between models are paired. One compiled
+    function serves every call with the same shapes.
+    """
+    params = _require_params(params, batch_dims=1)
+    require_key(key, "key")
+    x = _data_for(params, x)
+    w = positive_scalar(w, "w")
+    d, r = _pointwise_terms_jit(params, key, x, w)
+    return np.asarray(d), np.asarray(r)
 
 
 def vae_rate_distortion(
@@ -733,7 +856,7 @@ def vae_rate_distortion(
             f"x must have shape (n, d) with n >= 2 (at least 2 examples), got {x.shape}"
         )
     w = positive_scalar(w, "w")
-    d, r = jax.jit(jax.vmap(lambda p: vae_terms(p, key, x, w)))(params)
+    d, r = _pointwise_terms_jit(params, key, x, w)
     d, r = np.asarray(d), np.asarray(r)
     return (
         [mc_estimate(row) for row in d],
@@ -742,29 +865,737 @@ def vae_rate_distortion(
     )
 
 
+# ---------------------------------------------------------------------------
+# Importance-weighted bounds (Burda, Grosse & Salakhutdinov 2016)
+# ---------------------------------------------------------------------------
+
+
+class IWAETerms(NamedTuple):
+    r"""Per-example importance-weighted bounds, one row per number of samples.
+
+    ``ks`` the numbers of samples :math:`K`; ``nll`` (shape ``(len(ks), ...)``)
+    per example :math:`-\log\frac1K\sum_{j} w_j`, averaged over the disjoint
+    blocks of :math:`K` draws that the sample holds (its mean over examples
+    estimates :math:`L_K`); ``gap`` the same average of
+    :math:`f(\hat w_K) = \hat w_K - 1 - \log \hat w_K` with
+    :math:`\hat w_K = \frac1K\sum_j w_j / q(x)`, which estimates
+    :math:`L_K - L` without the spread of :math:`\log q(x)` over examples
+    (``None`` when :math:`q(x)` was not given).
+    """
+
+    ks: np.ndarray
+    nll: np.ndarray
+    gap: np.ndarray | None
+
+
+def _ks(ks: Any, k_max: int | None = None) -> tuple[int, ...]:
+    """Numbers of importance samples: a non-empty 1-D array of ints >= 1 (<= k_max)."""
+    arr = np.asarray(ks)
+    if arr.size == 0:
+        raise ValueError("ks is empty: give at least one number of samples")
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.integer) and not np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(
+            f"ks must be integers (numbers of samples), got dtype {arr.dtype}"
+        )
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"ks must be a non-empty 1-D array of ints, got shape {arr.shape}"
+        )
+    if np.any(arr < 1):
+        raise ValueError(f"ks must be at least 1, got {arr.min()}")
+    if k_max is not None and np.any(arr > k_max):
+        raise ValueError(
+            f"ks must be at most the {k_max} draws per example, got {arr.max()}"
+        )
+    return tuple(int(k) for k in arr)
+
+
+def _iwae_core(
+    log_weights: jax.Array, ks: tuple[int, ...], log_marginal: jax.Array | None
+) -> tuple[jax.Array, jax.Array | None]:
+    k_max = log_weights.shape[-1]
+    nll, gap = [], []
+    for k in ks:
+        m = k_max // k
+        blocks = log_weights[..., : m * k].reshape(*log_weights.shape[:-1], m, k)
+        lse = jax.scipy.special.logsumexp(blocks, axis=-1) - math.log(k)
+        nll.append(-jnp.mean(lse, axis=-1))
+        if log_marginal is not None:
+            t = lse - log_marginal[..., None]  # log of the normalised weight
+            gap.append(jnp.mean(jnp.expm1(t) - t, axis=-1))
+    return jnp.stack(nll), (jnp.stack(gap) if log_marginal is not None else None)
+
+
+_iwae_core_jit = jax.jit(_iwae_core, static_argnums=1)
+
+
+def iwae_terms(log_weights: Any, ks: Any, log_marginal: Any = None) -> IWAETerms:
+    r"""Importance-weighted bounds :math:`L_K` from log importance weights.
+
+    ``log_weights`` has shape ``(..., k)``: for each example :math:`x`,
+    :math:`\log w_j = \log q(z_j) + \log q(x|z_j) - \log p(z_j|x)` at ``k``
+    independent draws :math:`z_j \sim p(z|x)` from the encoder. For each
+    :math:`K` in ``ks`` the draws are cut into ``k // K`` disjoint blocks and
+
+    .. math::
+
+        L_K = \Big\langle -\log \frac1K \sum_{j=1}^K w_j \Big\rangle
+        \;\ge\; L = \langle -\log q(x) \rangle ,
+
+    (Burda, Grosse & Salakhutdinov 2016) is estimated per example by the
+    average over blocks. :math:`L_1 = D + R`, :math:`L_K` decreases with
+    :math:`K` and tends to :math:`L`. With ``log_marginal``
+    (:math:`\log q(x)`, shape ``log_weights.shape[:-1]``) the function also
+    returns :math:`L_K - L = \langle f(\hat w_K) \rangle` per example, where
+    :math:`\hat w_K = \frac1K \sum_j w_j / q(x)` has mean one and
+    :math:`f(t) = t - 1 - \log t \ge 0`.
+    """
+    lw = as_float_array(log_weights, "log_weights")
+    if jnp.ndim(lw) < 1 or jnp.shape(lw)[-1] == 0:
+        raise ValueError(
+            f"log_weights must have shape (..., k) with k >= 1 draws, got {jnp.shape(lw)}"
+        )
+    require_finite(lw, "log_weights")
+    ks_t = _ks(ks, int(jnp.shape(lw)[-1]))
+    lm = None
+    if log_marginal is not None:
+        lm = as_float_array(log_marginal, "log_marginal")
+        if jnp.shape(lm) != jnp.shape(lw)[:-1]:
+            raise ValueError(
+                f"log_marginal must have shape {jnp.shape(lw)[:-1]} (one log q(x) per"
+                f" example), got {jnp.shape(lm)}"
+            )
+        require_finite(lm, "log_marginal")
+        lm = jnp.asarray(lm)
+    nll, gap = _iwae_core_jit(jnp.asarray(lw), ks_t, lm)
+    return IWAETerms(
+        np.array(ks_t), np.asarray(nll), None if gap is None else np.asarray(gap)
+    )
+
+
+def _lg_params(s2: Any, a: Any, b: Any, v: Any, w: Any) -> tuple[float, ...]:
+    s2, v, w = (positive_scalar(t, nm) for t, nm in ((s2, "s2"), (v, "v"), (w, "w")))
+    return s2, real_scalar(a, "a"), real_scalar(b, "b"), v, w
+
+
+def _lg_log_weights(
+    key: jax.Array, s2: float, a: float, b: float, v: float, w: float, n: int, k: int
+) -> tuple[jax.Array, jax.Array]:
+    kx, kz = jax.random.split(key)
+    x = jnp.sqrt(s2) * jax.random.normal(kx, (n,))
+    eps = jax.random.normal(kz, (n, k))
+    z = a * x[:, None] + jnp.sqrt(v) * eps
+    log_w = (
+        -0.5 * (LOG_2PI + z**2)
+        - 0.5 * (LOG_2PI + jnp.log(w))
+        - (x[:, None] - b * z) ** 2 / (2 * w)
+        + 0.5 * (LOG_2PI + jnp.log(v) + eps**2)
+    )
+    return x, log_w
+
+
+_lg_log_weights_jit = jax.jit(_lg_log_weights, static_argnames=("n", "k"))
+
+
+def linear_gaussian_log_weights(
+    key: jax.Array, s2: float, a: float, b: float, v: float, w: float, n: int, k: int
+) -> tuple[jax.Array, jax.Array]:
+    r"""Data and log importance weights of the linear-Gaussian VAE.
+
+    Draws :math:`x_i \sim \mathcal N(0, s^2)` (``n`` of them) and, for each,
+    ``k`` encodings :math:`z_{ij} \sim \mathcal N(a x_i, v)`; returns ``x``
+    (shape ``(n,)``) and
+    :math:`\log w_{ij} = \log\mathcal N(z_{ij}; 0, 1) + \log\mathcal N(x_i; b z_{ij}, w)
+    - \log\mathcal N(z_{ij}; a x_i, v)` (shape ``(n, k)``), whose exponential has
+    mean :math:`q(x_i) = \mathcal N(x_i; 0, b^2 + w)` over the encoder.
+    """
+    require_key(key, "key")
+    s2, a, b, v, w = _lg_params(s2, a, b, v, w)
+    n = whole_number(n, "n", 1)
+    k = whole_number(k, "k", 1)
+    return _lg_log_weights_jit(key, s2, a, b, v, w, n=n, k=k)
+
+
+def _lg_iwae(
+    key: jax.Array,
+    s2: float,
+    a: float,
+    b: float,
+    v: float,
+    w: float,
+    n_chunks: int,
+    chunk: int,
+    ks: tuple[int, ...],
+) -> tuple[jax.Array, jax.Array]:
+    m2 = b * b + w
+
+    def one(kc: jax.Array) -> tuple[jax.Array, jax.Array]:
+        x, lw = _lg_log_weights(kc, s2, a, b, v, w, chunk, max(ks))
+        log_q = -0.5 * (LOG_2PI + jnp.log(m2) + x**2 / m2)
+        return _iwae_core(lw, ks, log_q)
+
+    return jax.lax.map(one, jax.random.split(key, n_chunks))
+
+
+_lg_iwae_jit = jax.jit(_lg_iwae, static_argnames=("n_chunks", "chunk", "ks"))
+
+
+def linear_gaussian_iwae(
+    key: jax.Array,
+    s2: float,
+    a: float,
+    b: float,
+    v: float,
+    w: float,
+    n: int,
+    ks: Any,
+    *,
+    chunk: int = 1024,
+) -> IWAETerms:
+    r""":func:`iwae_terms` for ``n`` examples of the linear-Gaussian VAE, with the exact :math:`q(x)`.
+
+    Each example gets ``max(ks)`` encoder draws (:func:`linear_gaussian_log_weights`);
+    the examples are processed ``chunk`` at a time inside :func:`jax.lax.map`,
+    so memory stays at ``chunk * max(ks)`` weights. ``gap`` uses the exact
+    model marginal :math:`\log q(x) = \log \mathcal N(x; 0, b^2 + w)`.
+    """
+    require_key(key, "key")
+    s2, a, b, v, w = _lg_params(s2, a, b, v, w)
+    n = whole_number(n, "n", 2)
+    ks_t = _ks(ks)
+    chunk = whole_number(chunk, "chunk", 1)
+    n_chunks = -(-n // chunk)
+    nll, gap = _lg_iwae_jit(
+        key, s2, a, b, v, w, n_chunks=n_chunks, chunk=chunk, ks=ks_t
+    )
+    nll = np.moveaxis(np.asarray(nll), 0, 1).reshape(len(ks_t), -1)[:, :n]
+    gap = np.moveaxis(np.asarray(gap), 0, 1).reshape(len(ks_t), -1)[:, :n]
+    return IWAETerms(np.array(ks_t), nll, gap)
+
+
+def linear_gaussian_iwae_asymptote(s2: Any, a: Any, b: Any, v: Any, w: Any) -> Any:
+    r"""The limit :math:`c = \lim_{K\to\infty} K\,(L_K - L)` for the linear-Gaussian VAE.
+
+    With the encoder :math:`\mathcal N(ax, v)` as proposal and the model's
+    posterior :math:`\mathcal N(gx, u)` (:func:`linear_gaussian_posterior`),
+    :math:`c = \tfrac12 \langle \chi^2[q(z|x);\, p(z|x)] \rangle_{p(x)}`, half the
+    average variance of the normalised importance weight:
+
+    .. math::
+
+        c = \frac12\Big(\frac{v}{\sqrt{u\,\big(2v - u - 2 s^2 (g - a)^2\big)}} - 1\Big),
+
+    finite iff :math:`2v - u > 2s^2(g-a)^2`; ``inf`` otherwise (the weights
+    then have infinite variance and :math:`L_K - L` falls more slowly than
+    :math:`1/K`). Arguments broadcast.
+    """
+    s2 = positive_array(s2, "s2")
+    v = positive_array(v, "v")
+    w = positive_array(w, "w")
+    a = finite_array(a, "a")
+    b = finite_array(b, "b")
+    require_broadcast({"s2": s2, "a": a, "b": b, "v": v, "w": w})
+    s2, a, b, v, w = (np.asarray(t, dtype=np.float64) for t in (s2, a, b, v, w))
+    g, u = b / (b**2 + w), w / (b**2 + w)
+    denom = 2 * v - u - 2 * s2 * (g - a) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = 0.5 * (v / np.sqrt(u * np.where(denom > 0, denom, 1.0)) - 1)
+    return np.where(denom > 0, c, np.inf)
+
+
+# ---------------------------------------------------------------------------
+# The nonlinear VAE: importance weights, the exact marginal by quadrature
+# ---------------------------------------------------------------------------
+
+
+def _data_for(params: Params, x: Any, name: str = "x") -> jax.Array:
+    x = jnp.asarray(finite_array(x, name))
+    x_dim = params["decoder"][-1][0].shape[-1]
+    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] != x_dim:
+        raise ValueError(
+            f"{name} must have shape (n, {x_dim}) with n >= 1 for these params,"
+            f" got {x.shape}"
+        )
+    return x
+
+
+def _encode(layers: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    out = mlp(layers, x)
+    z_dim = out.shape[-1] // 2
+    return out[..., :z_dim], out[..., z_dim:]
+
+
+def _log_weights_chunk(
+    p: Params, key: jax.Array, x: jax.Array, w: jax.Array, k: int
+) -> jax.Array:
+    mu, logvar = _encode(p["encoder"], x)  # (c, z)
+    eps = jax.random.normal(key, (x.shape[0], k, mu.shape[-1]))
+    z = mu[:, None, :] + jnp.exp(0.5 * logvar)[:, None, :] * eps
+    recon = mlp(p["decoder"], z)  # (c, k, d)
+    d_dim, z_dim = x.shape[-1], mu.shape[-1]
+    log_prior = -0.5 * z_dim * LOG_2PI - 0.5 * jnp.sum(z**2, axis=-1)
+    log_dec = -0.5 * d_dim * (LOG_2PI + jnp.log(w)) - jnp.sum(
+        (x[:, None, :] - recon) ** 2, axis=-1
+    ) / (2 * w)
+    log_enc = (
+        -0.5 * z_dim * LOG_2PI
+        - 0.5 * jnp.sum(logvar, axis=-1)[:, None]
+        - 0.5 * jnp.sum(eps**2, axis=-1)
+    )
+    return log_prior + log_dec - log_enc
+
+
+def _vae_log_weights(
+    params: Params, key: jax.Array, x: jax.Array, w: float, k: int, per: int
+) -> jax.Array:
+    n = x.shape[0]
+    n_chunks = -(-n // per)
+    xs = jnp.concatenate([x, jnp.zeros((n_chunks * per - n, x.shape[1]))])
+    xs = xs.reshape(n_chunks, per, x.shape[1])
+    keys = jax.random.split(key, n_chunks)
+
+    def per_model(p: Params) -> jax.Array:
+        lw = jax.lax.map(lambda a: _log_weights_chunk(p, a[0], a[1], w, k), (keys, xs))
+        return lw.reshape(n_chunks * per, k)[:n]
+
+    return jax.lax.map(per_model, params)
+
+
+_vae_log_weights_jit = jax.jit(_vae_log_weights, static_argnames=("k", "per"))
+
+
+def vae_log_weights(
+    params: Params, key: jax.Array, x: Any, w: float, k: int, *, chunk: int = 4096
+) -> jax.Array:
+    r"""Log importance weights of trained nonlinear VAEs, shape ``(models, n, k)``.
+
+    For each model (``params`` with a leading model axis, from
+    :func:`train_vaes`) and each example :math:`x_i` (``x`` of shape ``(n, d)``),
+    ``k`` independent draws :math:`z_{ij} \sim p(z|x_i)` from the encoder and
+
+    .. math:: \log w_{ij} = \log \mathcal N(z_{ij}; 0, I)
+        + \log \mathcal N(x_i; f(z_{ij}), wI) - \log p(z_{ij}|x_i),
+
+    whose exponential has mean :math:`q(x_i)` under the encoder. Evaluated
+    about ``chunk`` decoder calls at a time (:func:`jax.lax.map`); every model
+    sees the same draws of the encoder noise.
+    """
+    params = _require_params(params, batch_dims=1)
+    require_key(key, "key")
+    x = _data_for(params, x)
+    w = positive_scalar(w, "w")
+    k = whole_number(k, "k", 1)
+    chunk = whole_number(chunk, "chunk", 1)
+    return _vae_log_weights_jit(params, key, x, w, k=k, per=max(1, chunk // k))
+
+
+def vae_iwae(
+    params: Params,
+    key: jax.Array,
+    x: Any,
+    w: float,
+    ks: Any,
+    *,
+    log_marginal: Any = None,
+    chunk: int = 4096,
+) -> IWAETerms:
+    r""":func:`iwae_terms` for trained nonlinear VAEs: rows ``(len(ks), models, n)``.
+
+    ``max(ks)`` encoder draws per example (:func:`vae_log_weights`); with
+    ``log_marginal`` (shape ``(models, n)``, e.g. from :func:`vae_log_marginal`)
+    the low-variance estimate of :math:`L_K - L` is returned too.
+    """
+    ks_t = _ks(ks)
+    lw = vae_log_weights(params, key, x, w, max(ks_t), chunk=chunk)
+    return iwae_terms(lw, np.array(ks_t), log_marginal)
+
+
+def _z_grid(z_dim: int, n_grid: int, half_width: float) -> tuple[jax.Array, float]:
+    g = np.linspace(-half_width, half_width, n_grid)
+    mesh = np.meshgrid(*([g] * z_dim), indexing="ij")
+    return jnp.asarray(np.stack(mesh, -1).reshape(-1, z_dim)), z_dim * math.log(
+        g[1] - g[0]
+    )
+
+
+def _log_marginal(
+    params: Params, x: jax.Array, w: float, n_grid: int, half_width: float, per: int
+) -> jax.Array:
+    z_dim = params["decoder"][0][0].shape[-2]
+    Z, log_cell = _z_grid(z_dim, n_grid, half_width)
+    d_dim = x.shape[1]
+    log_prior = -0.5 * z_dim * LOG_2PI - 0.5 * jnp.sum(Z**2, -1)
+    const = log_prior + log_cell - 0.5 * d_dim * (LOG_2PI + jnp.log(w))
+    n = x.shape[0]
+    n_chunks = -(-n // per)
+    xs = jnp.concatenate([x, jnp.zeros((n_chunks * per - n, d_dim))])
+    xs = xs.reshape(n_chunks, per, d_dim)
+
+    def per_model(p: Params) -> jax.Array:
+        f = mlp(p["decoder"], Z)  # the decoder's means on the grid, (G, d)
+        ff = jnp.sum(f**2, -1)
+
+        def chunk_fn(xc: jax.Array) -> jax.Array:
+            sq = jnp.sum(xc**2, -1)[:, None] - 2 * xc @ f.T + ff[None, :]
+            return jax.scipy.special.logsumexp(const[None, :] - sq / (2 * w), axis=-1)
+
+        return jax.lax.map(chunk_fn, xs).reshape(-1)[:n]
+
+    return jax.lax.map(per_model, params)
+
+
+_log_marginal_jit = jax.jit(
+    _log_marginal, static_argnames=("n_grid", "half_width", "per")
+)
+
+
+def _grid_args(n_grid: Any, half_width: Any, z_dim: int) -> tuple[int, float]:
+    if z_dim not in (1, 2):
+        raise ValueError(
+            f"params must have a latent of dimension 1 or 2 for a grid quadrature,"
+            f" got {z_dim}"
+        )
+    return whole_number(n_grid, "n_grid", 3), positive_scalar(half_width, "half_width")
+
+
+def vae_log_marginal(
+    params: Params,
+    x: Any,
+    w: float,
+    *,
+    n_grid: int = 160,
+    half_width: float = 5.5,
+    chunk: int = 2**21,
+) -> jax.Array:
+    r"""The model's log-likelihood :math:`\log q(x)` by quadrature over the latent.
+
+    .. math:: q(x) = \int \mathcal N(z; 0, I)\, \mathcal N(x; f(z), wI)\, dz
+
+    by the trapezoidal rule on an ``n_grid``-point grid per latent axis over
+    :math:`[-h, h]` (``h = half_width``), for a latent of dimension 1 or 2.
+    The integrand is smooth, so the rule converges faster than any power of
+    the spacing once the spacing resolves the model's posterior
+    :math:`q(z|x)`; at the edges the prior is below :math:`e^{-h^2/2}` (the end
+    corrections of the rule are dropped). The decoder is evaluated once on the
+    grid and shared by every ``x``. ``params`` carries a leading model axis;
+    returns shape ``(models, n)``. Independent of the encoder.
+    """
+    params = _require_params(params, batch_dims=1)
+    x = _data_for(params, x)
+    w = positive_scalar(w, "w")
+    z_dim = params["decoder"][0][0].shape[-2]
+    n_grid, half_width = _grid_args(n_grid, half_width, z_dim)
+    chunk = whole_number(chunk, "chunk", 1)
+    per = max(1, chunk // n_grid**z_dim)
+    return _log_marginal_jit(
+        params, x, w, n_grid=n_grid, half_width=half_width, per=per
+    )
+
+
+def _prior_ratio(
+    params: Params,
+    key: jax.Array,
+    x: jax.Array,
+    w: float,
+    log_marginal: jax.Array,
+    n: int,
+    per: int,
+) -> jax.Array:
+    z_dim = params["decoder"][0][0].shape[-2]
+    n_chunks = -(-n // per)
+    keys = jax.random.split(key, n_chunks)
+    d_dim = x.shape[1]
+
+    def per_model(args: tuple[Params, jax.Array]) -> jax.Array:
+        p, lm = args
+
+        def chunk_fn(k: jax.Array) -> jax.Array:
+            f = mlp(p["decoder"], jax.random.normal(k, (per, z_dim)))  # (per, d)
+            sq = jnp.sum((f[:, None, :] - x[None, :, :]) ** 2, -1)  # (per, m)
+            log_kernel = -0.5 * d_dim * (LOG_2PI + jnp.log(w)) - sq / (2 * w)
+            return jnp.mean(jnp.exp(log_kernel - lm[None, :]), axis=1)
+
+        return jax.lax.map(chunk_fn, keys).reshape(-1)[:n]
+
+    return jax.lax.map(per_model, (params, log_marginal))
+
+
+_prior_ratio_jit = jax.jit(_prior_ratio, static_argnames=("n", "per"))
+
+
+def vae_prior_ratio(
+    params: Params,
+    key: jax.Array,
+    x: Any,
+    w: float,
+    log_marginal: Any,
+    n: int,
+    *,
+    chunk: int = 2**20,
+) -> list[Estimate]:
+    r"""Test a model likelihood :math:`\log q(x)` by sampling the prior.
+
+    With :math:`z_j \sim \mathcal N(0, I)`, :math:`j = 1..n` (shared by all
+    examples), each draw contributes the i.i.d. term
+
+    .. math:: \psi_j = \frac1m \sum_{i=1}^m \frac{\mathcal N(x_i; f(z_j), wI)}{q(x_i)},
+
+    whose mean is :math:`\frac1m\sum_i q_{\text{true}}(x_i)/q(x_i)`: one when
+    ``log_marginal`` (shape ``(models, m)``) is the model's likelihood at the
+    ``m`` examples ``x``. The kernel is bounded by :math:`(2\pi w)^{-d/2}`, so
+    :math:`\psi` has finite variance whatever the posterior; the encoder is not
+    used. Returns one :class:`~klnotes.montecarlo.Estimate` of the mean of
+    :math:`\psi` per model.
+    """
+    params = _require_params(params, batch_dims=1)
+    require_key(key, "key")
+    x = _data_for(params, x)
+    w = positive_scalar(w, "w")
+    n_models = params["decoder"][0][0].shape[0]
+    lm = as_float_array(log_marginal, "log_marginal")
+    if jnp.shape(lm) != (n_models, x.shape[0]):
+        raise ValueError(
+            f"log_marginal must have shape ({n_models}, {x.shape[0]}) (one log q(x)"
+            f" per model and example), got {jnp.shape(lm)}"
+        )
+    require_finite(lm, "log_marginal")
+    n = whole_number(n, "n", 2)
+    chunk = whole_number(chunk, "chunk", 1)
+    per = max(1, min(n, chunk // x.shape[0]))
+    psi = np.asarray(_prior_ratio_jit(params, key, x, w, jnp.asarray(lm), n=n, per=per))
+    return [mc_estimate(row) for row in psi]
+
+
+class MarginalGap(NamedTuple):
+    r"""The marginal gap of each model and the model's mass on the quadrature box.
+
+    ``kl`` is :math:`L - H = I[p(x);\, q(x)]`; ``q_mass`` is :math:`\int q(x)\,dx`
+    over the box (at most one, and one up to the mass the model puts outside).
+    """
+
+    kl: np.ndarray
+    q_mass: np.ndarray
+
+
+def mixture_grid(
+    mix: GaussianMixture, x_step: float = 0.3, pad: float = 7.0
+) -> tuple[np.ndarray, float]:
+    r"""A square grid covering a 2-D mixture, for the trapezoidal rule over :math:`x`.
+
+    Spacing ``x_step`` on the box that reaches ``pad`` component standard
+    deviations beyond the extreme means, where :math:`p` is below
+    :math:`e^{-\text{pad}^2/2}` of its peak (so the end corrections of the rule
+    are negligible). Returns the points, shape ``(m, 2)``, and the area of one
+    cell, ``x_step ** 2``.
+    """
+    mix = _require_mixture(mix)
+    if mix.means.shape[1] != 2:
+        raise ValueError(
+            f"mix must be a 2-D mixture for mixture_grid, got dimension {mix.means.shape[1]}"
+        )
+    x_step = positive_scalar(x_step, "x_step")
+    pad = positive_scalar(pad, "pad")
+    lo = mix.means.min(axis=0) - pad * mix.scales.max()
+    hi = mix.means.max(axis=0) + pad * mix.scales.max()
+    axes = [
+        lo[i] + x_step * np.arange(int(np.ceil((hi[i] - lo[i]) / x_step)) + 1)
+        for i in range(2)
+    ]
+    return np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 2), x_step**2
+
+
+def marginal_gap_on_grid(
+    mix: GaussianMixture, points: Any, cell: float, log_marginal: Any
+) -> MarginalGap:
+    r""":math:`L - H = \int p \log(p/q)` and :math:`\int q` by the trapezoidal rule on a grid.
+
+    ``points`` and ``cell`` from :func:`mixture_grid`; ``log_marginal`` is
+    :math:`\log q` at the points, shape ``(models, m)`` (from
+    :func:`vae_log_marginal`). Returns a :class:`MarginalGap`.
+    """
+    mix = _require_mixture(mix)
+    pts = np.asarray(finite_array(points, "points"))
+    if pts.ndim != 2 or pts.shape[1] != mix.means.shape[1] or pts.shape[0] == 0:
+        raise ValueError(
+            f"points must have shape (m, {mix.means.shape[1]}) with m >= 1, got {pts.shape}"
+        )
+    cell = positive_scalar(cell, "cell")
+    lq = np.asarray(finite_array(log_marginal, "log_marginal"))
+    if lq.ndim != 2 or lq.shape[1] != pts.shape[0]:
+        raise ValueError(
+            f"log_marginal must have shape (models, {pts.shape[0]}), got {lq.shape}"
+        )
+    log_p = np.asarray(mixture_log_density(mix, pts))
+    return MarginalGap(
+        np.sum(np.exp(log_p) * (log_p - lq), axis=-1) * cell,
+        np.sum(np.exp(lq), axis=-1) * cell,
+    )
+
+
+def mixture_vae_kl(
+    mix: GaussianMixture,
+    params: Params,
+    w: float,
+    *,
+    x_step: float = 0.3,
+    pad: float = 7.0,
+    n_grid: int = 160,
+    half_width: float = 5.5,
+) -> MarginalGap:
+    r"""The marginal gap :math:`L - H = I[p(x);\, q(x)]` of each model, by quadrature.
+
+    The data :math:`p` is a 2-D :class:`GaussianMixture`; :math:`q(x)` comes from
+    :func:`vae_log_marginal`. The outer integral :math:`\int p \log(p/q)\,dx`
+    is the trapezoidal rule on :func:`mixture_grid` (:func:`marginal_gap_on_grid`).
+    :math:`q` is a Gaussian blur of width :math:`\sqrt w` of the decoder's means
+    and :math:`p` a blur of width ``scales``, so the rule is spectrally accurate
+    once ``x_step`` is well below both. Returns a :class:`MarginalGap` (each
+    field of shape ``(models,)``).
+    """
+    mix = _require_mixture(mix)
+    params = _require_params(params, batch_dims=1)
+    if params["decoder"][-1][0].shape[-1] != mix.means.shape[1]:
+        raise ValueError("params must model data of the dimension of mix")
+    points, cell = mixture_grid(mix, x_step, pad)
+    log_q = vae_log_marginal(params, points, w, n_grid=n_grid, half_width=half_width)
+    return marginal_gap_on_grid(mix, points, cell, log_q)
+
+
+class GaussianDataTerms(NamedTuple):
+    r"""Distortion, rate and objective :math:`D + \beta R` of each model, as Estimates."""
+
+    distortion: list[Estimate]
+    rate: list[Estimate]
+    objective: list[Estimate]
+
+
+def _cv_estimate(y: np.ndarray, design: np.ndarray) -> Estimate:
+    """Mean of ``y`` with control variates: regress on zero-mean ``design`` columns."""
+    X = np.column_stack([np.ones(len(y)), design])
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ coef
+    dof = len(y) - X.shape[1]
+    return Estimate(
+        float(coef[0]), float(np.sqrt(resid @ resid / dof / len(y))), len(y)
+    )
+
+
+def vae_terms_gaussian(
+    params: Params, key: jax.Array, mean: Any, cov: Any, w: float, n: int, betas: Any
+) -> GaussianDataTerms:
+    r""":math:`D`, :math:`R` and :math:`D + \beta R` of trained VAEs on Gaussian data, with control variates.
+
+    The data are :math:`x = m + C\xi` with :math:`CC^\top = \Sigma` (``mean``,
+    ``cov``) and the encoder draws are :math:`z = \mu(x) + \sigma(x)\epsilon`,
+    so every per-example term is a function of the standard normal vector
+    :math:`u = (\xi, \epsilon)`. For a VAE near the linear-Gaussian optimum it
+    is nearly a quadratic polynomial in :math:`u`, whose mean is known; so each
+    estimate regresses the ``n`` per-example values on the monomials
+    :math:`u_i` and :math:`u_i u_j - \delta_{ij}` (mean zero under the data) and
+    reports the intercept, with the standard error of the residuals. The
+    estimator is consistent whatever the model (an ordinary control-variate
+    estimator, with an :math:`O(1/n)` bias from the fitted coefficients);
+    only its variance depends on how nearly quadratic the terms are.
+    ``params`` carries a leading model axis and ``betas`` one weight per model.
+    """
+    params = _require_params(params, batch_dims=1)
+    require_key(key, "key")
+    d_dim = params["decoder"][-1][0].shape[-1]
+    z_dim = params["decoder"][0][0].shape[-2]
+    n_models = params["decoder"][0][0].shape[0]
+    mean = vector(mean, "mean", what="the data mean")
+    if mean.size != d_dim:
+        raise ValueError(
+            f"mean must have length {d_dim} for these params, got {mean.size} entries"
+        )
+    cov = np.asarray(finite_array(cov, "cov"))
+    if cov.shape != (d_dim, d_dim):
+        raise ValueError(f"cov must have shape ({d_dim}, {d_dim}), got {cov.shape}")
+    if not np.allclose(cov, cov.T) or np.min(np.linalg.eigvalsh(cov)) <= 0:
+        raise ValueError("cov must be symmetric positive-definite")
+    w = positive_scalar(w, "w")
+    n = whole_number(n, "n", 64)
+    betas = _betas(betas)
+    if betas.size != n_models:
+        raise ValueError(
+            f"betas must hold one weight per model ({n_models}), got {betas.size}"
+        )
+    kx, ke = jax.random.split(key)
+    xi = jax.random.normal(kx, (n, d_dim))
+    eps = jax.random.normal(ke, (n, z_dim))
+    x = jnp.asarray(mean) + xi @ jnp.asarray(np.linalg.cholesky(cov)).T
+    d, r = _gaussian_terms_jit(params, x, eps, w)
+    u = np.concatenate([np.asarray(xi), np.asarray(eps)], axis=1)
+    m = u.shape[1]
+    design = np.column_stack(
+        [u] + [u[:, i] * u[:, j] - (i == j) for i in range(m) for j in range(i, m)]
+    )
+    d, r = np.asarray(d), np.asarray(r)
+    return GaussianDataTerms(
+        [_cv_estimate(row, design) for row in d],
+        [_cv_estimate(row, design) for row in r],
+        [_cv_estimate(dr + b * rr, design) for dr, rr, b in zip(d, r, betas)],
+    )
+
+
+@jax.jit
+def _gaussian_terms_jit(
+    params: Params, x: jax.Array, eps: jax.Array, w: float
+) -> tuple[jax.Array, jax.Array]:
+    def one(p: Params) -> tuple[jax.Array, jax.Array]:
+        mu, logvar = _encode(p["encoder"], x)
+        recon = mlp(p["decoder"], mu + jnp.exp(0.5 * logvar) * eps)
+        d_dim = x.shape[-1]
+        distortion = 0.5 * d_dim * (LOG_2PI + jnp.log(w)) + jnp.sum(
+            (x - recon) ** 2, -1
+        ) / (2 * w)
+        rate = 0.5 * jnp.sum(jnp.exp(logvar) + mu**2 - 1 - logvar, -1)
+        return distortion, rate
+
+    return jax.lax.map(one, params)
+
+
 __all__ = [
     "BetaVAEOptimum",
+    "GaussianDataTerms",
     "GaussianMixture",
+    "IWAETerms",
     "LinearFit",
     "LinearGaussianTerms",
+    "MarginalGap",
     "beta_vae_gap",
     "beta_vae_objective",
     "beta_vae_optimum",
     "fit_linear_beta_vae",
     "fit_linear_vae_matrix",
     "gaussian_mixture",
+    "iwae_terms",
     "linear_gaussian_frontier",
+    "linear_gaussian_iwae",
+    "linear_gaussian_iwae_asymptote",
+    "linear_gaussian_log_weights",
     "linear_gaussian_mc",
     "linear_gaussian_posterior",
     "linear_gaussian_samples",
     "linear_gaussian_terms",
     "linear_vae_terms",
+    "marginal_gap_on_grid",
     "mixture_entropy",
+    "mixture_grid",
     "mixture_log_density",
     "mixture_moments",
     "mixture_sample",
+    "mixture_vae_kl",
     "train_vaes",
     "vae_init",
+    "vae_iwae",
+    "vae_log_marginal",
+    "vae_log_weights",
+    "vae_pointwise_terms",
+    "vae_prior_ratio",
     "vae_rate_distortion",
     "vae_terms",
+    "vae_terms_gaussian",
 ]

@@ -4,11 +4,12 @@ beta-VAE optimum against a generic optimiser, Monte Carlo, training, and bad inp
 import math
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 import klnotes as kn
 from klnotes import vae
@@ -356,3 +357,391 @@ def test_matrix_descent_reaches_water_filling_frontier():
         vae.fit_linear_vae_matrix(np.ones(3), 0.1, [1.0], jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match="n_starts"):
         vae.fit_linear_vae_matrix(cov, 0.1, [1.0], jax.random.PRNGKey(0), n_starts=0)
+
+
+# ---------------------------------------------------------------------------
+# Training several data sets at once
+
+
+def test_training_with_one_sampler_per_model_matches_separate_runs():
+    mix = vae.gaussian_mixture([0.5, 0.5], [[-1.0, 0.0], [1.0, 0.0]], [0.4, 0.4])
+
+    def sample_mix(k, n):
+        return vae.mixture_sample(mix, k, n)
+
+    def sample_gauss(k, n):
+        return 0.7 * jax.random.normal(k, (n, 2))
+
+    kw = dict(w=0.2, steps=20, batch=16, hidden=4)
+    both, losses = vae.train_vaes(
+        jax.random.PRNGKey(3), [sample_mix, sample_gauss], [1.0, 1.0], **kw
+    )
+    alone, _ = vae.train_vaes(jax.random.PRNGKey(3), sample_mix, [1.0], **kw)
+    assert losses.shape == (20, 2)
+    for a, b in zip(jax.tree_util.tree_leaves(both), jax.tree_util.tree_leaves(alone)):
+        np.testing.assert_allclose(a[0], b[0], rtol=1e-9, atol=1e-12)
+        assert not np.allclose(a[1], b[0])  # the second model saw other data
+
+
+def test_training_rejects_bad_sampler_lists():
+    def sampler(k, n):
+        return jax.random.normal(k, (n, 2))
+
+    with pytest.raises(ValueError, match="sample_data"):
+        vae.train_vaes(jax.random.PRNGKey(0), [sampler], [1.0, 2.0], w=0.1, steps=2)
+    with pytest.raises(TypeError, match=r"sample_data\[1\]"):
+        vae.train_vaes(jax.random.PRNGKey(0), [sampler, 3], [1.0, 2.0], w=0.1, steps=2)
+    with pytest.raises(TypeError, match="sample_data"):
+        vae.train_vaes(jax.random.PRNGKey(0), "sampler", [1.0], w=0.1, steps=2)
+
+    def other(k, n):
+        return jax.random.normal(k, (n, 3))
+
+    with pytest.raises(ValueError, match="shape"):
+        vae.train_vaes(
+            jax.random.PRNGKey(0), [sampler, other], [1.0, 2.0], w=0.1, steps=2
+        )
+
+
+# ---------------------------------------------------------------------------
+# Affine "networks": the nonlinear VAE code on a linear-Gaussian VAE
+
+
+def affine_vae(a, b, v, models=1):
+    """A VAE whose MLPs are single affine layers: the 1-D linear-Gaussian VAE."""
+    enc = [(np.array([[a, 0.0]]), np.array([0.0, math.log(v)]))]
+    dec = [(np.array([[b]]), np.array([0.0]))]
+    params = {"encoder": enc, "decoder": dec}
+    return jax.tree_util.tree_map(
+        lambda leaf: jnp.asarray(np.stack([leaf] * models)), params
+    )
+
+
+def affine_vae_2d(A, B, V_diag):
+    """The 2-D linear VAE with diagonal encoder covariance, one model."""
+    enc = [
+        (
+            np.hstack([A.T, np.zeros((2, 2))]),
+            np.concatenate([np.zeros(2), np.log(V_diag)]),
+        )
+    ]
+    dec = [(np.asarray(B).T, np.zeros(2))]
+    return jax.tree_util.tree_map(
+        lambda leaf: jnp.asarray(leaf[None]), {"encoder": enc, "decoder": dec}
+    )
+
+
+LIN = dict(s2=1.0, a=0.6, b=0.7, v=0.7, w=0.5)
+
+
+def test_vae_log_marginal_is_exact_for_an_affine_vae():
+    params = affine_vae(LIN["a"], LIN["b"], LIN["v"])
+    x = np.linspace(-3, 3, 7)[:, None]
+    log_q = vae.vae_log_marginal(params, x, LIN["w"], n_grid=400, half_width=8.0)
+    exact = stats.norm.logpdf(x[:, 0], scale=math.sqrt(LIN["b"] ** 2 + LIN["w"]))
+    np.testing.assert_allclose(np.asarray(log_q)[0], exact, rtol=0, atol=1e-10)
+    # 2-D: q(x) = N(0, B B^T + w I)
+    B = np.array([[0.9, -0.3], [0.2, 0.6]])
+    p2 = affine_vae_2d(np.eye(2) * 0.5, B, np.array([0.4, 0.7]))
+    x2 = np.array([[0.1, -0.4], [1.2, 0.8], [-2.0, 0.3]])
+    log_q2 = vae.vae_log_marginal(p2, x2, 0.3, n_grid=200, half_width=7.0)
+    ref = stats.multivariate_normal(np.zeros(2), B @ B.T + 0.3 * np.eye(2)).logpdf(x2)
+    np.testing.assert_allclose(np.asarray(log_q2)[0], ref, rtol=0, atol=1e-9)
+
+
+def test_vae_log_weights_of_an_affine_vae_match_the_linear_formula():
+    params = affine_vae(LIN["a"], LIN["b"], LIN["v"])
+    x = np.array([[-0.5], [0.3], [1.7]])
+    lw = np.asarray(
+        vae.vae_log_weights(params, jax.random.PRNGKey(0), x, LIN["w"], 20000)
+    )
+    assert lw.shape == (1, 3, 20000)
+    # each weight has mean q(x): Monte Carlo check of the unbiasedness
+    q = stats.norm.pdf(x[:, 0], scale=math.sqrt(LIN["b"] ** 2 + LIN["w"]))
+    for i in range(3):
+        est = kn.mc_estimate(np.exp(lw[0, i]) / q[i])
+        assert abs(est.mean - 1) < 5 * est.stderr
+    # with the posterior as encoder every weight is q(x) exactly
+    g, u = vae.linear_gaussian_posterior(LIN["b"], LIN["w"])
+    post = affine_vae(float(g), LIN["b"], float(u))
+    lw_post = np.asarray(
+        vae.vae_log_weights(post, jax.random.PRNGKey(1), x, LIN["w"], 50)
+    )
+    np.testing.assert_allclose(
+        lw_post[0], np.log(q)[:, None] + 0 * lw_post[0], atol=1e-12
+    )
+
+
+def test_iwae_terms_against_numpy():
+    rng = np.random.default_rng(0)
+    lw = rng.normal(size=(3, 5, 16))
+    lm = rng.normal(size=(3, 5))
+    t = vae.iwae_terms(lw, [1, 4, 16], lm)
+    assert t.nll.shape == t.gap.shape == (3, 3, 5)
+    for j, k in enumerate([1, 4, 16]):
+        blocks = lw.reshape(3, 5, 16 // k, k)
+        lse = special.logsumexp(blocks, axis=-1) - math.log(k)
+        np.testing.assert_allclose(t.nll[j], -lse.mean(-1), rtol=1e-12)
+        w_hat = np.exp(lse - lm[..., None])
+        np.testing.assert_allclose(
+            t.gap[j], (w_hat - 1 - np.log(w_hat)).mean(-1), rtol=1e-10
+        )
+    # K = 1 is the ELBO per draw; no log_marginal means no gap
+    t1 = vae.iwae_terms(lw, np.array([1]))
+    np.testing.assert_allclose(t1.nll[0], -lw.mean(-1), rtol=1e-12)
+    assert t1.gap is None
+
+
+def test_linear_iwae_against_closed_forms():
+    terms = vae.linear_gaussian_terms(**LIN)
+    c = float(vae.linear_gaussian_iwae_asymptote(**LIN))
+    iw = vae.linear_gaussian_iwae(
+        jax.random.PRNGKey(2), **LIN, n=8192, ks=[1, 64], chunk=512
+    )
+    assert iw.nll.shape == iw.gap.shape == (2, 8192)
+    gap1, gap64 = kn.mc_estimate(iw.gap[0]), kn.mc_estimate(iw.gap[1])
+    assert abs(gap1.mean - float(terms.posterior_gap)) < 5 * gap1.stderr
+    assert abs(64 * gap64.mean - c) < 5 * 64 * gap64.stderr + 0.01 * c
+    nll1 = kn.mc_estimate(iw.nll[0])
+    assert abs(nll1.mean - float(terms.distortion + terms.rate)) < 5 * nll1.stderr
+    assert np.all(iw.gap >= 0)
+
+
+def test_linear_log_weights_with_posterior_encoder_are_the_likelihood():
+    g, u = vae.linear_gaussian_posterior(LIN["b"], LIN["w"])
+    x, lw = vae.linear_gaussian_log_weights(
+        jax.random.PRNGKey(4),
+        LIN["s2"],
+        float(g),
+        LIN["b"],
+        float(u),
+        LIN["w"],
+        n=100,
+        k=8,
+    )
+    ref = stats.norm.logpdf(np.asarray(x), scale=math.sqrt(LIN["b"] ** 2 + LIN["w"]))
+    np.testing.assert_allclose(
+        np.asarray(lw), np.broadcast_to(ref[:, None], (100, 8)), atol=1e-12
+    )
+
+
+def half_chi2_by_quadrature(s2, a, b, v, w):
+    """1/2 <chi^2[q(z|x); p(z|x)]> by adaptive quadrature in z, Gauss-Hermite in x."""
+    from scipy import integrate
+
+    g, u = (float(t) for t in vae.linear_gaussian_posterior(b, w))
+
+    def chi2_plus_one(x):
+        def f(z):
+            return math.exp(
+                2 * stats.norm.logpdf(z, g * x, math.sqrt(u))
+                - stats.norm.logpdf(z, a * x, math.sqrt(v))
+            )
+
+        lo, hi = g * x - 40 * math.sqrt(u), g * x + 40 * math.sqrt(u)
+        return integrate.quad(f, lo, hi, epsabs=0, epsrel=1e-12, limit=200)[0]
+
+    t, wt = np.polynomial.hermite_e.hermegauss(60)
+    vals = np.array([chi2_plus_one(math.sqrt(s2) * ti) for ti in t])
+    return 0.5 * (wt @ vals / wt.sum() - 1)
+
+
+@pytest.mark.parametrize("p", [LIN, dict(s2=1.0, a=0.8, b=0.7, v=0.3, w=0.5)])
+def test_iwae_asymptote_against_quadrature(p):
+    ref = half_chi2_by_quadrature(**p)
+    assert float(vae.linear_gaussian_iwae_asymptote(**p)) == pytest.approx(
+        ref, rel=1e-6
+    )
+
+
+def test_iwae_asymptote_is_infinite_for_a_narrow_encoder():
+    assert math.isinf(
+        float(vae.linear_gaussian_iwae_asymptote(1.0, 0.8, 0.7, 0.2, 0.5))
+    )
+
+
+def test_prior_ratio_tests_a_likelihood():
+    params = affine_vae(LIN["a"], LIN["b"], LIN["v"], models=2)
+    x = np.linspace(-2, 2, 9)[:, None]
+    exact = stats.norm.logpdf(x[:, 0], scale=math.sqrt(LIN["b"] ** 2 + LIN["w"]))
+    lm = np.stack([exact, exact + 0.1])  # the second model's likelihood is 0.1 nats off
+    est = vae.vae_prior_ratio(params, jax.random.PRNGKey(5), x, LIN["w"], lm, 2**15)
+    assert abs(est[0].mean - 1) < 5 * est[0].stderr
+    assert abs(est[1].mean - math.exp(-0.1)) < 5 * est[1].stderr
+    with pytest.raises(ValueError, match="log_marginal"):
+        vae.vae_prior_ratio(params, jax.random.PRNGKey(5), x, LIN["w"], exact, 64)
+
+
+def test_marginal_gap_of_an_affine_vae_on_one_gaussian():
+    # p = N(mu, s^2 I), q = N(0, B B^T + w I): L - H is a Gaussian KL
+    mix = vae.gaussian_mixture([1.0], [[0.2, -0.1]], [0.6])
+    B = np.array([[0.5, 0.1], [-0.2, 0.4]])
+    params = affine_vae_2d(np.eye(2), B, np.array([0.5, 0.5]))
+    w = 0.2
+    gap = vae.mixture_vae_kl(mix, params, w, x_step=0.15, n_grid=200, half_width=7.0)
+    ref = float(
+        kn.gaussian_kl(
+            np.array([0.2, -0.1]),
+            0.36 * np.eye(2),
+            np.zeros(2),
+            B @ B.T + w * np.eye(2),
+        )
+    )
+    np.testing.assert_allclose(gap.kl, [ref], rtol=1e-7)
+    np.testing.assert_allclose(gap.q_mass, [1.0], atol=1e-6)
+    points, cell = vae.mixture_grid(mix, 0.15)
+    assert cell == pytest.approx(0.0225) and points.shape[1] == 2
+    with pytest.raises(ValueError, match="log_marginal"):
+        vae.marginal_gap_on_grid(mix, points, cell, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="x_step"):
+        vae.mixture_grid(mix, 0.0)
+
+
+def test_gaussian_data_terms_are_exact_for_an_affine_vae():
+    A = np.array([[0.7, 0.1], [-0.2, 0.5]])
+    B = np.array([[0.9, -0.3], [0.2, 0.6]])
+    V = np.array([0.4, 0.3])
+    cov = np.array([[1.0, 0.3], [0.3, 0.6]])
+    params = affine_vae_2d(A, B, V)
+    out = vae.vae_terms_gaussian(
+        params, jax.random.PRNGKey(6), np.zeros(2), cov, 0.2, 512, [2.0]
+    )
+    D, R = vae.linear_vae_terms(cov, A, B, np.diag(V), 0.2)
+    # an affine model's terms are exactly quadratic: the control variates remove all noise
+    assert out.distortion[0].mean == pytest.approx(float(D), abs=1e-8)
+    assert out.rate[0].mean == pytest.approx(float(R), abs=1e-8)
+    assert out.objective[0].mean == pytest.approx(float(D + 2 * R), abs=1e-8)
+    assert out.distortion[0].stderr < 1e-8
+    with pytest.raises(ValueError, match="betas"):
+        vae.vae_terms_gaussian(
+            params, jax.random.PRNGKey(6), np.zeros(2), cov, 0.2, 512, [1.0, 2.0]
+        )
+    with pytest.raises(ValueError, match="cov"):
+        vae.vae_terms_gaussian(
+            params, jax.random.PRNGKey(6), np.zeros(2), -cov, 0.2, 512, [1.0]
+        )
+
+
+def test_pointwise_terms_match_vae_terms():
+    params = vae.vae_init(jax.random.PRNGKey(7), hidden=4)
+    stacked = jax.tree_util.tree_map(lambda leaf: jnp.stack([leaf, 2 * leaf]), params)
+    x = np.random.default_rng(1).normal(size=(6, 2))
+    d, r = vae.vae_pointwise_terms(stacked, jax.random.PRNGKey(8), x, 0.3)
+    assert d.shape == r.shape == (2, 6)
+    d0, r0 = jax.jit(vae.vae_terms)(params, jax.random.PRNGKey(8), x, 0.3)
+    np.testing.assert_allclose(d[0], d0, rtol=1e-12)
+    np.testing.assert_allclose(r[0], r0, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: vae.iwae_terms(np.zeros((2, 4)), [8]), ValueError, "ks"),
+        (lambda: vae.iwae_terms(np.zeros((2, 4)), [1.5]), TypeError, "ks"),
+        (lambda: vae.iwae_terms(np.zeros((2, 4)), [0]), ValueError, "ks"),
+        (lambda: vae.iwae_terms(np.zeros((2, 4)), []), ValueError, "ks"),
+        (
+            lambda: vae.iwae_terms(np.full((2, 4), np.nan), [1]),
+            ValueError,
+            "log_weights",
+        ),
+        (lambda: vae.iwae_terms(np.zeros((2, 0)), [1]), ValueError, "log_weights"),
+        (
+            lambda: vae.iwae_terms(np.zeros((2, 4)), [1], np.zeros(3)),
+            ValueError,
+            "log_marginal",
+        ),
+        (
+            lambda: vae.linear_gaussian_iwae(
+                jax.random.PRNGKey(0), -1.0, 0.1, 0.1, 0.5, 0.5, 8, [1]
+            ),
+            ValueError,
+            "s2",
+        ),
+        (
+            lambda: vae.linear_gaussian_iwae(
+                jax.random.PRNGKey(0), 1.0, 0.1, 0.1, 0.5, 0.5, 1, [1]
+            ),
+            ValueError,
+            "n",
+        ),
+        (
+            lambda: vae.linear_gaussian_iwae(0, 1.0, 0.1, 0.1, 0.5, 0.5, 8, [1]),
+            TypeError,
+            "key",
+        ),
+        (
+            lambda: vae.linear_gaussian_log_weights(
+                jax.random.PRNGKey(0), 1.0, 0.1, 0.1, 0.0, 0.5, 8, 2
+            ),
+            ValueError,
+            "v",
+        ),
+        (
+            lambda: vae.linear_gaussian_log_weights(
+                jax.random.PRNGKey(0), 1.0, 0.1, 0.1, 0.5, 0.5, 8, 0
+            ),
+            ValueError,
+            "k",
+        ),
+        (
+            lambda: vae.linear_gaussian_iwae_asymptote(1.0, np.nan, 0.1, 0.5, 0.5),
+            ValueError,
+            "a",
+        ),
+        (
+            lambda: vae.linear_gaussian_iwae_asymptote(1.0, 0.1, 0.1, 0.5, -0.5),
+            ValueError,
+            "w",
+        ),
+        (
+            lambda: vae.vae_log_weights(
+                affine_vae(0.5, 0.5, 0.5),
+                jax.random.PRNGKey(0),
+                np.zeros((3, 2)),
+                0.1,
+                4,
+            ),
+            ValueError,
+            "x",
+        ),
+        (
+            lambda: vae.vae_log_weights(
+                affine_vae(0.5, 0.5, 0.5),
+                jax.random.PRNGKey(0),
+                np.zeros((3, 1)),
+                0.0,
+                4,
+            ),
+            ValueError,
+            "w",
+        ),
+        (
+            lambda: vae.vae_log_marginal(
+                affine_vae(0.5, 0.5, 0.5), np.zeros((3, 1)), 0.1, n_grid=2
+            ),
+            ValueError,
+            "n_grid",
+        ),
+        (
+            lambda: vae.vae_log_marginal({"encoder": []}, np.zeros((3, 1)), 0.1),
+            TypeError,
+            "params",
+        ),
+        (
+            lambda: vae.vae_iwae(
+                affine_vae(0.5, 0.5, 0.5),
+                jax.random.PRNGKey(0),
+                np.zeros((3, 1)),
+                0.1,
+                [2],
+                log_marginal=np.zeros((1, 2)),
+            ),
+            ValueError,
+            "log_marginal",
+        ),
+    ],
+)
+def test_new_functions_reject_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
