@@ -32,6 +32,15 @@ bits per dimension. The loss is an upper bound on :math:`-\log q(x)`:
 with :math:`s_i = (i-1)/T`, :math:`t_i = i/T`; as :math:`T \to \infty` the
 diffusion term becomes :math:`-\tfrac12 \int_0^1 \mathrm{SNR}'(t)\,
 \langle\lVert x - \hat x(z_t)\rVert^2\rangle\, dt`.
+
+The per-example terms at *given* noise and times, :func:`prior_term`,
+:func:`reconstruction_term`, :func:`diffusion_term` (continuous time) and
+:func:`step_term` (one step of :math:`T`), are what every loss is built from;
+they take their random inputs as arguments, so another implementation can be
+compared with them on identical inputs (``tests/test_vdm_peer.py`` does so
+with the official VDM code). :func:`losses_against_steps` evaluates the
+continuous-time loss and :math:`T`-step losses on the same draws, so their
+differences are estimated with little variance.
 """
 
 from __future__ import annotations
