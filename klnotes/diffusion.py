@@ -32,6 +32,15 @@ bits per dimension. The loss is an upper bound on :math:`-\log q(x)`:
 with :math:`s_i = (i-1)/T`, :math:`t_i = i/T`; as :math:`T \to \infty` the
 diffusion term becomes :math:`-\tfrac12 \int_0^1 \mathrm{SNR}'(t)\,
 \langle\lVert x - \hat x(z_t)\rVert^2\rangle\, dt`.
+
+The per-example terms at *given* noise and times, :func:`prior_term`,
+:func:`reconstruction_term`, :func:`diffusion_term` (continuous time) and
+:func:`step_term` (one step of :math:`T`), are what every loss is built from;
+they take their random inputs as arguments, so another implementation can be
+compared with them on identical inputs (``tests/test_vdm_peer.py`` does so
+with the official VDM code). :func:`losses_against_steps` evaluates the
+continuous-time loss and :math:`T`-step losses on the same draws, so their
+differences are estimated with little variance.
 """
 
 from __future__ import annotations
@@ -404,20 +413,146 @@ def prior_term(x: Any, schedule: Schedule) -> Any:
     return 0.5 * _xp(x).sum(s2 + a2 * x**2 - 1.0 - math.log(s2), axis=-1)
 
 
-def _reconstruction(
-    key: jax.Array, x: jax.Array, schedule: Schedule, decoder: Decoder
+def _noise_like(eps: Any, x: jax.Array, name: str) -> jax.Array:
+    """Standard-normal draws ``eps`` of the same shape as ``x`` (finite when concrete)."""
+    eps = as_float_array(eps, name)
+    if jnp.shape(eps) != jnp.shape(x):
+        raise ValueError(
+            f"{name} must have the shape of x, {jnp.shape(x)}, got shape {jnp.shape(eps)}"
+        )
+    require_finite(eps, name)
+    return jnp.asarray(eps)
+
+
+def _per_example(v: Any, x: jax.Array, name: str) -> jax.Array:
+    """One value per example: shape ``(n,)`` for data of shape ``(n, d)``."""
+    v = as_float_array(v, name)
+    if jnp.shape(v) != (jnp.shape(x)[0],):
+        raise ValueError(
+            f"{name} must have shape (n,) = ({jnp.shape(x)[0]},), one value per example"
+            f" of x, got shape {jnp.shape(v)}"
+        )
+    return jnp.asarray(v)
+
+
+def _noisy_from(x: jax.Array, eps: jax.Array, gamma: jax.Array) -> jax.Array:
+    r""":math:`z = \alpha x + \sigma\epsilon` with :math:`\alpha^2 = \operatorname{sigmoid}(-\gamma)`, per example."""
+    g = gamma[:, None]
+    return jnp.sqrt(jax.nn.sigmoid(-g)) * x + jnp.sqrt(jax.nn.sigmoid(g)) * eps
+
+
+def _noisy(key: jax.Array, x: jax.Array, gamma: jax.Array) -> jax.Array:
+    return _noisy_from(x, jax.random.normal(key, x.shape), gamma)
+
+
+def _sq_error(x: jax.Array, z: jax.Array, gamma: jax.Array, denoiser: Denoiser) -> Any:
+    x_hat = denoiser(z, gamma)
+    if jnp.shape(x_hat) != jnp.shape(x):
+        raise ValueError(
+            f"denoiser must return x_hat of the shape of z, {jnp.shape(x)}, got shape"
+            f" {jnp.shape(x_hat)}"
+        )
+    return jnp.sum((x - x_hat) ** 2, axis=-1)
+
+
+def reconstruction_term(
+    x: Any, eps: Any, schedule: Schedule, decoder: Decoder | None = None
 ) -> jax.Array:
+    r"""Per-example :math:`-\log q(x \mid z_0)` at :math:`z_0 = \alpha_0 x + \sigma_0\epsilon`, in nats.
+
+    ``x`` and ``eps`` have shape ``(n, d)``; ``decoder`` defaults to
+    :func:`rescaled_decoder`. The density is Gaussian, summed over the ``d``
+    coordinates (continuous data). Traceable: shapes are checked always,
+    values when concrete.
+    """
+    x = _traced_data(x)
+    eps = _noise_like(eps, x, "eps")
+    schedule = _require_schedule(schedule)
+    _check_decoder(decoder)
+    decoder = rescaled_decoder(schedule) if decoder is None else decoder
     g0 = schedule.gamma_min
-    eps = jax.random.normal(key, x.shape)
-    z0 = jnp.sqrt(jax.nn.sigmoid(-g0)) * x + jnp.sqrt(jax.nn.sigmoid(g0)) * eps
+    z0 = (
+        math.sqrt(1.0 / (1.0 + math.exp(g0))) * x
+        + math.sqrt(1.0 / (1.0 + math.exp(-g0))) * eps
+    )
     mean, var = decoder(z0)
     return -jnp.sum(gaussian_log_density(x, mean, var), axis=-1)
 
 
-def _noisy(key: jax.Array, x: jax.Array, gamma: jax.Array) -> jax.Array:
-    eps = jax.random.normal(key, x.shape)
-    g = gamma[:, None]
-    return jnp.sqrt(jax.nn.sigmoid(-g)) * x + jnp.sqrt(jax.nn.sigmoid(g)) * eps
+def _reconstruction(
+    key: jax.Array, x: jax.Array, schedule: Schedule, decoder: Decoder
+) -> jax.Array:
+    return reconstruction_term(x, jax.random.normal(key, x.shape), schedule, decoder)
+
+
+def diffusion_term(
+    x: Any, eps: Any, t: Any, schedule: Schedule, denoiser: Denoiser
+) -> jax.Array:
+    r"""Per-example continuous-time diffusion term at given times and noise, in nats:
+
+    .. math:: \tfrac12\,\gamma'(t)\,e^{-\gamma_t}\,\lVert x - \hat x(z_t, \gamma_t)\rVert^2,
+        \qquad z_t = \alpha_t x + \sigma_t \epsilon .
+
+    With :math:`t \sim U(0, 1)` and :math:`\epsilon \sim \mathcal N(0, I)` it
+    is unbiased for :math:`-\tfrac12\int_0^1 \mathrm{SNR}'(t)\langle\lVert x -
+    \hat x\rVert^2\rangle\,dt`. ``x``, ``eps``: shape ``(n, d)``; ``t``: shape
+    ``(n,)`` in [0, 1]. Traceable: shapes are checked always, values when concrete.
+    """
+    x = _traced_data(x)
+    eps = _noise_like(eps, x, "eps")
+    t = _per_example(t, x, "t")
+    schedule = _require_schedule(schedule)
+    _check_callable(denoiser, "denoiser")
+    g = schedule.gamma(t)
+    weight = 0.5 * schedule.gamma_prime(t) * jnp.exp(-g)
+    return weight * _sq_error(x, _noisy_from(x, eps, g), g, denoiser)
+
+
+def _steps(i: Any, x: jax.Array, T: int) -> jax.Array:
+    """Step indices ``i`` in 1..T, one per example (whole numbers, checked when concrete)."""
+    i = _per_example(i, x, "i")
+    if not is_traced(i):
+        a = np.asarray(i)
+        if np.any(a != np.round(a)) or np.any((a < 1) | (a > T)):
+            raise ValueError(
+                f"i must hold whole step numbers in 1..T = 1..{T}, got values in"
+                f" [{a.min():.6g}, {a.max():.6g}]"
+            )
+    return i
+
+
+def step_term(
+    x: Any, eps: Any, i: Any, schedule: Schedule, denoiser: Denoiser, T: int
+) -> jax.Array:
+    r"""Per-example contribution of step :math:`i` of the :math:`T`-step bound, in nats:
+
+    .. math:: \tfrac12\,\big(\mathrm{SNR}(s_i) - \mathrm{SNR}(t_i)\big)\,
+        \lVert x - \hat x(z_{t_i}, \gamma_{t_i})\rVert^2, \qquad
+        s_i = \tfrac{i-1}{T},\ t_i = \tfrac iT,\ z_{t_i} = \alpha_{t_i} x + \sigma_{t_i}\epsilon .
+
+    The denoiser sees the *later* (noisier) latent :math:`z_{t_i}`, the one the
+    reverse step :math:`q(z_{s_i}\mid z_{t_i})` conditions on. Summed over
+    :math:`i = 1..T` and averaged over :math:`\epsilon` it is the diffusion term
+    of the bound; :math:`T` times the term at a uniformly random :math:`i` is
+    an unbiased single-step estimate. ``i``: shape ``(n,)``, whole numbers in
+    1..T. Traceable: shapes are checked always, values when concrete.
+    """
+    x = _traced_data(x)
+    eps = _noise_like(eps, x, "eps")
+    T = _require_steps(T)
+    i = _steps(i, x, T)
+    schedule = _require_schedule(schedule)
+    _check_callable(denoiser, "denoiser")
+    return _step_term(x, eps, i, schedule, denoiser, T)
+
+
+def _step_term(
+    x: jax.Array, eps: jax.Array, i: Any, schedule: Schedule, denoiser: Denoiser, T: Any
+) -> jax.Array:
+    """:func:`step_term` without validation; ``T`` may be traced."""
+    gs, gt = schedule.gamma((i - 1) / T), schedule.gamma(i / T)
+    weight = -0.5 * jnp.exp(-gs) * jnp.expm1(gs - gt)  # (SNR_s - SNR_t) / 2
+    return weight * _sq_error(x, _noisy_from(x, eps, gt), gt, denoiser)
 
 
 def continuous_terms(
@@ -429,9 +564,10 @@ def continuous_terms(
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     r"""Traceable per-example (prior, reconstruction, diffusion) of the continuous-time loss.
 
-    The diffusion term draws one :math:`t \sim U(0,1)` and one :math:`z_t` per
-    example: :math:`\tfrac12\gamma'(t)\,e^{-\gamma_t}\lVert x - \hat x(z_t)\rVert^2`,
-    an unbiased estimate of :math:`-\tfrac12\int_0^1 \mathrm{SNR}'(t)\langle\lVert x-\hat x\rVert^2\rangle dt`.
+    The key is split in three, ``k_t, k_z, k_0``: one :math:`t \sim U(0,1)`
+    per example from ``k_t``, the noise :math:`\epsilon` of :math:`z_t` from
+    ``k_z`` and that of :math:`z_0` from ``k_0``; the terms are then
+    :func:`prior_term`, :func:`reconstruction_term` and :func:`diffusion_term`.
     Traceable: types and shapes are checked always, values of ``x`` only when
     concrete; :func:`continuous_loss` is the validated entry point outside ``jit``.
     """
@@ -440,17 +576,14 @@ def continuous_terms(
     schedule = _require_schedule(schedule)
     _check_callable(denoiser, "denoiser")
     _check_decoder(decoder)
-    decoder = rescaled_decoder(schedule) if decoder is None else decoder
     k_t, k_z, k_0 = jax.random.split(key, 3)
     t = jax.random.uniform(k_t, (x.shape[0],), dtype=jnp.float64)
-    g = schedule.gamma(t)
-    z = _noisy(k_z, x, g)
-    weight = 0.5 * schedule.gamma_prime(t) * jnp.exp(-g)
-    diffusion = weight * jnp.sum((x - denoiser(z, g)) ** 2, axis=-1)
+    eps = jax.random.normal(k_z, x.shape)
+    eps0 = jax.random.normal(k_0, x.shape)
     return (
         prior_term(x, schedule),
-        _reconstruction(k_0, x, schedule, decoder),
-        diffusion,
+        reconstruction_term(x, eps0, schedule, decoder),
+        diffusion_term(x, eps, t, schedule, denoiser),
     )
 
 
@@ -464,10 +597,9 @@ def discrete_mc_terms(
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     r"""Traceable per-example terms of the T-step loss with ONE random step per example.
 
-    Draws :math:`i \sim \mathrm{Uniform}\{1..T\}` and returns
-    :math:`T\cdot\tfrac12(\mathrm{SNR}_{s_i}-\mathrm{SNR}_{t_i})\lVert x-\hat x(z_{t_i})\rVert^2`,
-    unbiased for the sum over all steps. Traceable, validated like
-    :func:`continuous_terms`.
+    Draws :math:`i \sim \mathrm{Uniform}\{1..T\}` (from the first of three
+    keys) and returns :math:`T` times :func:`step_term`, unbiased for the sum
+    over all steps. Traceable, validated like :func:`continuous_terms`.
     """
     _check_key(key)
     x = _traced_data(x)
@@ -475,17 +607,14 @@ def discrete_mc_terms(
     _check_callable(denoiser, "denoiser")
     T = _require_steps(T)
     _check_decoder(decoder)
-    decoder = rescaled_decoder(schedule) if decoder is None else decoder
     k_i, k_z, k_0 = jax.random.split(key, 3)
     i = jax.random.randint(k_i, (x.shape[0],), 1, T + 1).astype(jnp.float64)
-    gs, gt = schedule.gamma((i - 1) / T), schedule.gamma(i / T)
-    z = _noisy(k_z, x, gt)
-    weight = 0.5 * T * snr_difference(gs, gt)
-    diffusion = weight * jnp.sum((x - denoiser(z, gt)) ** 2, axis=-1)
+    eps = jax.random.normal(k_z, x.shape)
+    eps0 = jax.random.normal(k_0, x.shape)
     return (
         prior_term(x, schedule),
-        _reconstruction(k_0, x, schedule, decoder),
-        diffusion,
+        reconstruction_term(x, eps0, schedule, decoder),
+        T * step_term(x, eps, i, schedule, denoiser, T),
     )
 
 
@@ -601,6 +730,81 @@ def step_contributions(
         key, x, schedule, denoiser, T
     )
     return np.asarray(step_gammas(schedule, T)[1]), np.asarray(per_step)
+
+
+def _paired_terms(
+    key: jax.Array,
+    x: jax.Array,
+    schedule: Schedule,
+    denoiser: Denoiser,
+    Ts: tuple[int, ...],
+    decoder: Decoder | None,
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    k_t, k_z, k_0 = jax.random.split(key, 3)
+    t = jax.random.uniform(k_t, (x.shape[0],), dtype=jnp.float64)
+    eps = jax.random.normal(k_z, x.shape)
+    eps0 = jax.random.normal(k_0, x.shape)
+    prior = prior_term(x, schedule)
+    recon = reconstruction_term(x, eps0, schedule, decoder)
+    cont = diffusion_term(x, eps, t, schedule, denoiser)
+
+    def one_T(T: jax.Array) -> jax.Array:
+        # the step that contains t: t in [(i-1)/T, i/T); VDM's ceil(t T) almost surely
+        i = jnp.minimum(jnp.floor(T * t) + 1.0, T)
+        return T * _step_term(x, eps, i, schedule, denoiser, T)
+
+    # one denoiser in the compiled graph, applied for each T in turn
+    per_T = jax.lax.map(one_T, jnp.asarray(Ts, dtype=jnp.float64))
+    return prior, recon, cont, per_T
+
+
+def losses_against_steps(
+    x: Any,
+    schedule: Schedule,
+    denoiser: Denoiser,
+    key: jax.Array,
+    Ts: Any,
+    *,
+    decoder: Decoder | None = None,
+) -> tuple[DiffusionLoss, dict[int, DiffusionLoss]]:
+    r"""The continuous-time loss and the :math:`T`-step losses for several :math:`T`, from the same draws.
+
+    Common random numbers: each example gets one :math:`t \sim U(0, 1)`, one
+    :math:`\epsilon` for :math:`z_t` and one :math:`\epsilon_0` for
+    :math:`z_0`, drawn exactly as :func:`continuous_loss` draws them from
+    ``key`` (so the first result *is* ``continuous_loss(x, ..., key)``). The
+    :math:`T`-step loss uses the step :math:`i = \lfloor T t\rfloor + 1` that
+    contains :math:`t`, which is uniform on :math:`\{1..T\}`, with the same
+    :math:`\epsilon`: :math:`T` times :func:`step_term`, unbiased for the
+    :math:`T`-step bound. The per-example difference between a :math:`T`-step
+    loss and the continuous one then estimates :math:`\mathcal L_T -
+    \mathcal L_\infty` with far less variance than either loss alone.
+
+    ``Ts``: a non-empty sequence of distinct step counts. Returns
+    ``(continuous, {T: loss_T})``.
+    """
+    x = _check_data(x)
+    schedule = _require_schedule(schedule)
+    _check_callable(denoiser, "denoiser")
+    _check_key(key)
+    _check_decoder(decoder)
+    if isinstance(Ts, (str, bytes)) or not hasattr(Ts, "__iter__"):
+        raise TypeError(
+            f"Ts must be a sequence of step counts, got {type(Ts).__name__}"
+        )
+    Ts = tuple(whole_number(T, "Ts entry", 1) for T in Ts)
+    if not Ts:
+        raise ValueError("Ts is empty: give at least one number of steps")
+    if len(set(Ts)) != len(Ts):
+        raise ValueError(f"Ts has repeated entries: {Ts}")
+    prior, recon, cont, per_T = jax.jit(_paired_terms, static_argnums=(2, 3, 4, 5))(
+        key, x, schedule, denoiser, Ts, decoder
+    )
+    d = x.shape[1]
+    continuous = DiffusionLoss(prior, recon, cont, dim=d)
+    return continuous, {
+        T: DiffusionLoss(prior, recon, per_T[k], dim=d) for k, T in enumerate(Ts)
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy import integrate
+from scipy import integrate, stats
 
 import klnotes as kn
 from klnotes import diffusion as D
@@ -80,17 +80,26 @@ def test_snr_difference_stable_and_correct():
 
 
 def test_reference_case_targets():
+    """The reference values to their stated precision, decoder by decoder."""
     assert D.gaussian_diffusion_term(S, LIN) == pytest.approx(5.9560, abs=5e-5)
     assert D.gaussian_entropy(S) == pytest.approx(0.72579, abs=5e-6)
-    total = D.gaussian_bound(MU, S, LIN).nats()["total"]
-    assert total == pytest.approx(0.73918, abs=1e-5)
-    exact = D.gaussian_bound(MU, S, LIN, decoder="optimal").nats()["total"]
-    assert exact == pytest.approx(
-        D.gaussian_entropy(S) + D.gaussian_terminal_kl(MU, S, LIN), rel=1e-13
+    optimal = D.gaussian_bound(MU, S, LIN, decoder="optimal").nats()["total"]
+    optimal_1000 = D.gaussian_bound(MU, S, LIN, T=1000, decoder="optimal").nats()
+    assert optimal == pytest.approx(0.739183, abs=1e-6)
+    assert optimal_1000["total"] == pytest.approx(0.789406, abs=1e-6)
+    rescaled = D.gaussian_bound(MU, S, LIN).nats()["total"]
+    rescaled_1000 = D.gaussian_bound(MU, S, LIN, T=1000).nats()["total"]
+    assert rescaled == pytest.approx(0.739187, abs=1e-6)
+    assert rescaled_1000 == pytest.approx(0.789409, abs=1e-6)
+    # independently: H from SciPy, the mismatch at the top from the generic Gaussian KL
+    a2 = 1 / (1 + math.exp(5.0))
+    reference = float(stats.norm(MU, S).entropy()) + float(
+        kn.gaussian_kl(math.sqrt(a2) * MU, a2 * S**2 + 1 - a2, 0.0, 1.0)
     )
-    assert D.gaussian_bound(MU, S, LIN, T=1000).nats()["total"] == pytest.approx(
-        0.78941, abs=5e-6
-    )
+    assert optimal == pytest.approx(reference, rel=1e-13)
+    gap = 0.5 * math.log1p(math.exp(-13.3) / S**2)
+    assert rescaled - optimal == pytest.approx(gap, rel=1e-7)
+    assert rescaled_1000 - optimal_1000["total"] == pytest.approx(gap, rel=1e-7)
 
 
 def test_limit_matches_quadrature_of_mmse():
@@ -424,3 +433,224 @@ def test_ring_and_model_bad_input():
     x = D.ring_mixture_sample(jax.random.PRNGKey(1), 10, means, scale)
     assert x.shape == (10, 2)
     assert np.all(np.isfinite(np.asarray(D.ring_mixture_log_density(x, means, scale))))
+
+
+# --------------------------------------------------------------------------- terms at given noise
+
+
+def _inputs(n=500, d=2, seed=3):
+    rng = np.random.default_rng(seed)
+    return (
+        MU + S * rng.standard_normal((n, d)),
+        rng.standard_normal((n, d)),
+        rng.uniform(0.0, 1.0, n),
+    )
+
+
+def test_diffusion_term_formula():
+    x, eps, t = _inputs()
+    den = D.gaussian_optimal_denoiser(MU, S)
+    g = -13.3 + 18.3 * t
+    a, sg = (
+        np.sqrt(1 / (1 + np.exp(g)))[:, None],
+        np.sqrt(1 / (1 + np.exp(-g)))[:, None],
+    )
+    z = a * x + sg * eps
+    want = 0.5 * 18.3 * np.exp(-g) * np.sum((x - np.asarray(den(z, g))) ** 2, axis=1)
+    np.testing.assert_allclose(D.diffusion_term(x, eps, t, LIN, den), want, rtol=1e-10)
+
+
+def test_step_term_formula():
+    x, eps, _ = _inputs(n=300, d=1)
+    den = D.gaussian_optimal_denoiser(MU, S)
+    T = 7
+    snr = np.exp(-np.linspace(-13.3, 5.0, T + 1))
+    for i in range(1, T + 1):
+        g = -13.3 + 18.3 * i / T
+        z = (
+            math.sqrt(1 / (1 + math.exp(g))) * x
+            + math.sqrt(1 / (1 + math.exp(-g))) * eps
+        )
+        err = np.sum((x - np.asarray(den(z, np.full(x.shape[0], g)))) ** 2, axis=1)
+        term = D.step_term(x, eps, np.full(x.shape[0], i), LIN, den, T)
+        np.testing.assert_allclose(term, 0.5 * (snr[i - 1] - snr[i]) * err, rtol=1e-10)
+
+
+def test_reconstruction_term_formula():
+    x, eps, _ = _inputs()
+    g0 = -13.3
+    # rescaled decoder: -log N(x; x + e^{g0/2} eps, e^{g0}) = (log 2 pi + g0 + eps^2)/2
+    want = np.sum(0.5 * (math.log(2 * math.pi) + g0 + eps**2), axis=1)
+    np.testing.assert_allclose(D.reconstruction_term(x, eps, LIN), want, rtol=1e-9)
+    dec = D.gaussian_optimal_decoder(MU, S, LIN)
+    got = D.reconstruction_term(x, eps, LIN, dec)
+    z0 = (
+        math.sqrt(1 / (1 + math.exp(g0))) * x + math.sqrt(1 / (1 + math.exp(-g0))) * eps
+    )
+    mean, var = dec(jnp.asarray(z0))
+    want = np.sum(
+        0.5 * np.log(2 * np.pi * np.asarray(var)) + (x - mean) ** 2 / (2 * var), axis=1
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_key_based_terms_use_the_documented_draws():
+    x, _, _ = _inputs()
+    den = D.gaussian_optimal_denoiser(MU, S)
+    key = jax.random.PRNGKey(5)
+    k_t, k_z, k_0 = jax.random.split(key, 3)
+    t = jax.random.uniform(k_t, (x.shape[0],), dtype=jnp.float64)
+    eps = jax.random.normal(k_z, x.shape)
+    eps0 = jax.random.normal(k_0, x.shape)
+    prior, recon, diff = D.continuous_terms(key, jnp.asarray(x), LIN, den)
+    np.testing.assert_allclose(diff, D.diffusion_term(x, eps, t, LIN, den), rtol=1e-13)
+    np.testing.assert_allclose(recon, D.reconstruction_term(x, eps0, LIN), rtol=1e-13)
+    np.testing.assert_allclose(prior, D.prior_term(x, LIN), rtol=1e-13)
+    T = 20
+    k_i, k_z, k_0 = jax.random.split(key, 3)
+    i = jax.random.randint(k_i, (x.shape[0],), 1, T + 1).astype(jnp.float64)
+    _, _, diff_T = D.discrete_mc_terms(key, jnp.asarray(x), LIN, den, T)
+    want = T * D.step_term(x, jax.random.normal(k_z, x.shape), i, LIN, den, T)
+    np.testing.assert_allclose(diff_T, want, rtol=1e-13)
+
+
+def test_losses_against_steps_pairs_with_continuous_loss():
+    x, _, _ = _inputs(n=20_000, d=1)
+    den = D.gaussian_optimal_denoiser(MU, S)
+    key = jax.random.PRNGKey(9)
+    cont, by_T = D.losses_against_steps(x, LIN, den, key, [1, 10, 200])
+    ref = D.continuous_loss(x, LIN, den, key)
+    for term in ("prior", "reconstruction", "diffusion"):
+        np.testing.assert_array_equal(getattr(cont, term), getattr(ref, term))
+    assert sorted(by_T) == [1, 10, 200]
+    for loss in by_T.values():
+        np.testing.assert_array_equal(loss.prior, cont.prior)
+        np.testing.assert_array_equal(loss.reconstruction, cont.reconstruction)
+    # the paired difference is far less noisy than either loss, and unbiased
+    gap = kn.mc_estimate(by_T[200].diffusion - cont.diffusion)
+    exact = D.gaussian_diffusion_term(S, LIN, 200) - D.gaussian_diffusion_term(S, LIN)
+    assert gap.stderr < 0.05 * cont.estimate("diffusion").stderr
+    kn.check_mc("paired gap at T = 200", gap, exact, detect=0.1)
+
+
+def test_losses_against_steps_single_step_is_unbiased():
+    x = MU + S * np.random.default_rng(4).standard_normal((200_000, 1))
+    den = D.gaussian_optimal_denoiser(MU, S)
+    _, by_T = D.losses_against_steps(x, LIN, den, jax.random.PRNGKey(2), (3,))
+    kn.check_mc(
+        "T = 3 from the step containing t",
+        by_T[3].estimate("diffusion"),
+        D.gaussian_diffusion_term(S, LIN, 3),
+        detect=0.05,
+    )
+
+
+def test_terms_trace_under_jit():
+    x, eps, t = _inputs()
+    den = D.gaussian_optimal_denoiser(MU, S)
+    f = jax.jit(D.diffusion_term, static_argnums=(3, 4))
+    np.testing.assert_allclose(
+        f(x, eps, t, LIN, den), D.diffusion_term(x, eps, t, LIN, den), rtol=1e-11
+    )
+    i = np.full(x.shape[0], 4.0)
+    g = jax.jit(D.step_term, static_argnums=(3, 4, 5))
+    np.testing.assert_allclose(
+        g(x, eps, i, LIN, den, 9), D.step_term(x, eps, i, LIN, den, 9), rtol=1e-11
+    )
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda x, e, t, d: D.diffusion_term(x, e[:3], t, LIN, d), ValueError, "eps"),
+        (
+            lambda x, e, t, d: D.diffusion_term(x, e, t[:3], LIN, d),
+            ValueError,
+            "t must",
+        ),
+        (
+            lambda x, e, t, d: D.diffusion_term(x, e, t + 1.5, LIN, d),
+            ValueError,
+            "t must",
+        ),
+        (lambda x, e, t, d: D.diffusion_term(x, "e", t, LIN, d), TypeError, "eps"),
+        (lambda x, e, t, d: D.diffusion_term(x[:, 0], e, t, LIN, d), ValueError, "x"),
+        (lambda x, e, t, d: D.diffusion_term(x, e, t, "lin", d), TypeError, "schedule"),
+        (lambda x, e, t, d: D.diffusion_term(x, e, t, LIN, 3), TypeError, "denoiser"),
+        (
+            lambda x, e, t, d: D.diffusion_term(x, e * np.nan, t, LIN, d),
+            ValueError,
+            "eps",
+        ),
+        (
+            lambda x, e, t, d: D.diffusion_term(x, e, t, LIN, lambda z, g: z[:, :1]),
+            ValueError,
+            "denoiser must return",
+        ),
+        (
+            lambda x, e, t, d: D.step_term(x, e, np.full(len(t), 2.5), LIN, d, 4),
+            ValueError,
+            "i must",
+        ),
+        (
+            lambda x, e, t, d: D.step_term(x, e, np.zeros(len(t)), LIN, d, 4),
+            ValueError,
+            "i must",
+        ),
+        (
+            lambda x, e, t, d: D.step_term(x, e, np.full(len(t), 5), LIN, d, 4),
+            ValueError,
+            "i must",
+        ),
+        (lambda x, e, t, d: D.step_term(x, e, t[:3], LIN, d, 4), ValueError, "i must"),
+        (
+            lambda x, e, t, d: D.step_term(x, e, np.ones(len(t)), LIN, d, 0),
+            ValueError,
+            "T must",
+        ),
+        (
+            lambda x, e, t, d: D.step_term(x, e, np.ones(len(t)), LIN, d, 2.0),
+            TypeError,
+            "T must",
+        ),
+        (lambda x, e, t, d: D.reconstruction_term(x, e[:, :1], LIN), ValueError, "eps"),
+        (lambda x, e, t, d: D.reconstruction_term(x, e, LIN, 3), TypeError, "decoder"),
+        (lambda x, e, t, d: D.reconstruction_term(x, e, None), TypeError, "schedule"),
+    ],
+)
+def test_terms_bad_input(call, exc, match):
+    x, eps, t = _inputs(n=10)
+    with pytest.raises(exc, match=match):
+        call(x, eps, t, D.gaussian_optimal_denoiser(MU, S))
+
+
+@pytest.mark.parametrize(
+    "Ts, exc, match",
+    [
+        ((), ValueError, "Ts is empty"),
+        ((4, 4), ValueError, "repeated"),
+        ((0,), ValueError, "Ts entry"),
+        ((2.0,), TypeError, "Ts entry"),
+        ("12", TypeError, "Ts must"),
+        (5, TypeError, "Ts must"),
+    ],
+)
+def test_losses_against_steps_bad_steps(Ts, exc, match):
+    with pytest.raises(exc, match=match):
+        D.losses_against_steps(
+            np.ones((4, 1)), LIN, lambda z, g: z, jax.random.PRNGKey(0), Ts
+        )
+
+
+def test_losses_against_steps_bad_input():
+    key, den = jax.random.PRNGKey(0), lambda z, g: z
+    with pytest.raises(ValueError, match="x must"):
+        D.losses_against_steps(np.ones(5), LIN, den, key, (2,))
+    with pytest.raises(TypeError, match="schedule"):
+        D.losses_against_steps(np.ones((4, 1)), "lin", den, key, (2,))
+    with pytest.raises(TypeError, match="denoiser"):
+        D.losses_against_steps(np.ones((4, 1)), LIN, None, key, (2,))
+    with pytest.raises(TypeError, match="key"):
+        D.losses_against_steps(np.ones((4, 1)), LIN, den, 0, (2,))
+    with pytest.raises(TypeError, match="decoder"):
+        D.losses_against_steps(np.ones((4, 1)), LIN, den, key, (2,), decoder=1)
