@@ -543,11 +543,25 @@ def _latex_pieces(
         w = weights[k]
         wt = "" if (not weighted or w == 1) else sp.latex(w) + r"\,"
         parts.append(rf"{wt}\underbrace{{\left\langle {body} \right\rangle_P}}_{{{k}}}")
-    out = " + ".join(parts) if parts else "0"
+    items = [p if i == 0 else f"+ {p}" for i, p in enumerate(parts)] or ["0"]
     if constant != 0:
         body = _log_tex(constant, factors)
-        out += rf" \;\underbrace{{+ \left\langle {body} \right\rangle_P}}_{{\text{{fixed}}}}"
-    return out
+        items.append(
+            rf"\;\underbrace{{+ \left\langle {body} \right\rangle_P}}_{{\text{{fixed}}}}"
+        )
+    return _lines(items, per_line=2)
+
+
+def _lines(items: Sequence[str], per_line: int) -> str:
+    """``items`` on one line, or ``per_line`` to a line in an ``aligned`` block.
+
+    A display formula wider than the page is clipped or scrolls; two pieces
+    to a line fit a phone's width in most objectives of the book.
+    """
+    if len(items) <= per_line:
+        return " ".join(items)
+    rows = [" ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+    return r"\begin{aligned} &" + r" \\ &".join(rows) + r" \end{aligned}"
 
 
 def _named_expr(expr: Any, named: Mapping[str, sp.Expr]) -> sp.Expr:
@@ -955,7 +969,7 @@ class Bound:
         j, m = _kl_tex(self.joint), _kl_tex(self.marginal)
         if m in ("0", j):
             return rf"{j} \;\geq\; 0"
-        return rf"{j} \;\geq\; {m} \;\geq\; 0"
+        return _lines([j, rf"\;\geq\; {m}", r"\;\geq\; 0"], per_line=1)
 
 
 def _kl_tex(obj: Objective | ObjectiveSum) -> str:

@@ -128,9 +128,11 @@
   });
 
   // --- links and anchors -------------------------------------------------------
-  const links = [...document.querySelectorAll("a[href]")].map((a) => ({
-    href: a.getAttribute("href"),
-    url: a.href,
+  // SVG anchors (the ledger's graphs) carry href as an SVGAnimatedString;
+  // resolve every href against the page the same way.
+  const links = [...document.querySelectorAll("a[href], a[*|href]")].map((a) => ({
+    href: a.getAttribute("href") ?? a.getAttribute("xlink:href"),
+    url: new URL(a.getAttribute("href") ?? a.getAttribute("xlink:href"), document.baseURI).href,
   }));
   const ids = [...document.querySelectorAll("[id]")].map((e) => e.id);
 
