@@ -512,6 +512,7 @@ def _steps(i: Any, x: jax.Array, T: int) -> jax.Array:
     """Step indices ``i`` in 1..T, one per example (whole numbers, checked when concrete)."""
     i = _per_example(i, x, "i")
     if not is_traced(i):
+        require_finite(i, "i")
         a = np.asarray(i)
         if np.any(a != np.round(a)) or np.any((a < 1) | (a > T)):
             raise ValueError(

@@ -1121,6 +1121,19 @@ def _data_for(params: Params, x: Any, name: str = "x") -> jax.Array:
     return x
 
 
+def _log_marginal_arg(log_marginal: Any, params: Params, x: jax.Array) -> Any:
+    """``log_marginal`` checked: one finite log q(x) per model and example, ``(models, n)``."""
+    n_models = params["decoder"][0][0].shape[0]
+    lm = as_float_array(log_marginal, "log_marginal")
+    if jnp.shape(lm) != (n_models, x.shape[0]):
+        raise ValueError(
+            f"log_marginal must have shape ({n_models}, {x.shape[0]}) (one log q(x)"
+            f" per model and example), got {jnp.shape(lm)}"
+        )
+    require_finite(lm, "log_marginal")
+    return lm
+
+
 def _encode(layers: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     out = mlp(layers, x)
     z_dim = out.shape[-1] // 2
@@ -1208,6 +1221,9 @@ def vae_iwae(
     the low-variance estimate of :math:`L_K - L` is returned too.
     """
     ks_t = _ks(ks)
+    if log_marginal is not None:  # checked before any draw is made
+        params = _require_params(params, batch_dims=1)
+        log_marginal = _log_marginal_arg(log_marginal, params, _data_for(params, x))
     lw = vae_log_weights(params, key, x, w, max(ks_t), chunk=chunk)
     return iwae_terms(lw, np.array(ks_t), log_marginal)
 
@@ -1353,14 +1369,7 @@ def vae_prior_ratio(
     require_key(key, "key")
     x = _data_for(params, x)
     w = positive_scalar(w, "w")
-    n_models = params["decoder"][0][0].shape[0]
-    lm = as_float_array(log_marginal, "log_marginal")
-    if jnp.shape(lm) != (n_models, x.shape[0]):
-        raise ValueError(
-            f"log_marginal must have shape ({n_models}, {x.shape[0]}) (one log q(x)"
-            f" per model and example), got {jnp.shape(lm)}"
-        )
-    require_finite(lm, "log_marginal")
+    lm = _log_marginal_arg(log_marginal, params, x)
     n = whole_number(n, "n", 2)
     chunk = whole_number(chunk, "chunk", 1)
     per = max(1, min(n, chunk // x.shape[0]))
@@ -1456,8 +1465,12 @@ def mixture_vae_kl(
     """
     mix = _require_mixture(mix)
     params = _require_params(params, batch_dims=1)
-    if params["decoder"][-1][0].shape[-1] != mix.means.shape[1]:
-        raise ValueError("params must model data of the dimension of mix")
+    x_dim, d = params["decoder"][-1][0].shape[-1], mix.means.shape[1]
+    if x_dim != d:
+        raise ValueError(
+            f"params must model data of the dimension of mix ({d}), got a decoder"
+            f" of output dimension {x_dim}"
+        )
     points, cell = mixture_grid(mix, x_step, pad)
     log_q = vae_log_marginal(params, points, w, n_grid=n_grid, half_width=half_width)
     return marginal_gap_on_grid(mix, points, cell, log_q)

@@ -422,9 +422,9 @@ class Spec:
     compare: bool = True  # compare valid alternatives with the original result
     base_ok: bool = True  # the call as given is valid (False: it is itself a bad input)
     alternatives: bool = True  # run the valid alternatives (off for slow calls)
-    # run the valid call itself (off for the training loops, whose valid calls
-    # tests/test_vae.py and tests/test_diffusion.py run; bad input fails before
-    # anything is compiled)
+    # run the valid call itself (off for the training loops and the costliest
+    # compiled estimators, whose valid calls tests/test_vae.py and
+    # tests/test_diffusion.py run; bad input fails before anything is compiled)
     run_base: bool = True
 
 
@@ -1870,6 +1870,98 @@ spec(
     compare=False,
     alternatives=False,
 )
+
+
+class StepCounts(Kind):
+    """Numbers of steps ``Ts``: a non-empty sequence of distinct ints >= 1."""
+
+    def bad(self, base):
+        return [
+            ("int", 3, TypeError, "type"),
+            ("str", "13", TypeError, "type"),
+            ("None", None, TypeError, "type"),
+            ("empty", [], ValueError, "empty"),
+            ("zero", [0, 3], ValueError, "domain"),
+            ("float", [1, 2.5], TypeError, "type"),
+            ("bool", [True], TypeError, "type"),
+            ("repeated", [3, 3], ValueError, "domain", "repeated"),
+        ]
+
+
+spec(
+    "diffusion.losses_against_steps",
+    DF.losses_against_steps,
+    {
+        "x": X,
+        "schedule": LIN,
+        "denoiser": _identity,
+        "key": KEY,
+        "Ts": [1, 3],
+        "decoder": None,
+    },
+    {**_LOSS_KINDS, "Ts": StepCounts()},
+    extra=_DATA_EXTRA + _SAMPLE_EXTRA,
+    compare=False,
+    alternatives=False,  # Ts as a NumPy array: in VALID_EXTRA
+)
+# the traceable terms at given noise (and times, steps): the same data checks
+# as the losses, and the noise must have the shape of the data
+_EPS = np.linspace(0.5, -0.5, 8).reshape(4, 2)
+_TERM_EXTRA = [
+    ("x", "1-D", {"x": np.ones(4)}, ValueError, "shape"),
+    ("eps", "not the shape of x", {"eps": _EPS[:3]}, ValueError, "shape"),
+]
+_TERM_KINDS = {
+    "x": Array(jax_ok=True),
+    "eps": Array(jax_ok=True),
+    "schedule": _SCHED,
+}
+spec(
+    "diffusion.reconstruction_term",
+    DF.reconstruction_term,
+    {"x": X, "eps": _EPS, "schedule": LIN, "decoder": _decoder},
+    {**_TERM_KINDS, "decoder": Callable_(none_ok=True)},
+    extra=_TERM_EXTRA,
+)
+spec(
+    "diffusion.diffusion_term",
+    DF.diffusion_term,
+    {
+        "x": X,
+        "eps": _EPS,
+        "t": np.array([0.1, 0.4, 0.6, 0.9]),
+        "schedule": LIN,
+        "denoiser": _identity,
+    },
+    {
+        **_TERM_KINDS,
+        "t": Array(prob=True, jax_ok=True),
+        "denoiser": Callable_(),
+    },
+    extra=_TERM_EXTRA
+    + [("t", "not one per example", {"t": [0.5, 0.5]}, ValueError, "shape")],
+)
+_STEP = "whole step numbers"
+spec(
+    "diffusion.step_term",
+    DF.step_term,
+    {
+        "x": X,
+        "eps": _EPS,
+        "i": np.array([1.0, 2.0, 3.0, 3.0]),
+        "schedule": LIN,
+        "denoiser": _identity,
+        "T": 3,
+    },
+    {**_TERM_KINDS, "i": Array(jax_ok=True), "denoiser": Callable_(), "T": _T},
+    extra=_TERM_EXTRA
+    + [
+        ("i", "not one per example", {"i": [1.0, 2.0]}, ValueError, "shape"),
+        ("i", "step 0", {"i": [0.0, 1.0, 2.0, 3.0]}, ValueError, "domain", _STEP),
+        ("i", "above T", {"i": [1.0, 2.0, 3.0, 4.0]}, ValueError, "domain", _STEP),
+        ("i", "fractional", {"i": [1.5, 2.0, 3.0, 3.0]}, ValueError, "domain", _STEP),
+    ],
+)
 spec(
     "diffusion.reverse_step_params",
     DF.reverse_step_params,
@@ -2463,6 +2555,284 @@ spec(
     ],
     compare=False,
     alternatives=False,
+)
+# the functions of stacked models (a leading model axis): the same parameter,
+# key and data checks; x is n examples of the decoder's dimension
+_STACKED = {"params": VaeParams(), "key": Key(), "x": Array(), "w": _B}
+_STACKED_EXTRA = [
+    ("x", "wrong d", {"x": np.ones((3, 3))}, ValueError, "shape"),
+    ("x", "1-D", {"x": np.ones(2)}, ValueError, "shape"),
+    ("params", "no model axis", {"params": _VP}, ValueError, "shape"),
+]
+spec(
+    "vae.vae_pointwise_terms",
+    VA.vae_pointwise_terms,
+    {"params": _VPS, "key": KEY, "x": X, "w": 0.1},
+    _STACKED,
+    extra=_STACKED_EXTRA,
+    compare=False,
+    alternatives=False,
+)
+
+
+class Ks(Kind):
+    """Numbers of importance samples ``ks``: a non-empty 1-D array of ints >= 1."""
+
+    def bad(self, base):
+        return [
+            ("empty", [], ValueError, "empty"),
+            ("zero", [0, 1], ValueError, "domain"),
+            ("float", [1.5, 2.0], TypeError, "type"),
+            ("bool", [True], TypeError, "type"),
+            ("str", "abc", TypeError, "type"),
+            ("None", None, TypeError, "type"),
+            ("2-D", [[1, 2]], ValueError, "shape"),
+            ("scalar", 2, ValueError, "shape"),
+        ]
+
+    def ok(self, base):
+        return [("ndarray", np.asarray(base)), ("tuple", tuple(base))]
+
+
+# log weights of 2 models at 4 examples with 2 draws each: the shape vae_iwae
+# gives below, so the two share one compiled function
+_LW = np.linspace(-3.0, -1.0, 16).reshape(2, 4, 2)
+_LM = np.full((2, 4), -2.0)
+spec(
+    "vae.iwae_terms",
+    VA.iwae_terms,
+    {"log_weights": _LW, "ks": [1, 2], "log_marginal": _LM},
+    {
+        "log_weights": Array(jax_ok=True),
+        "ks": Ks(),
+        "log_marginal": Array(jax_ok=True, none_ok=True),
+    },
+    extra=[
+        ("log_weights", "scalar", {"log_weights": -1.0}, ValueError, "shape"),
+        ("ks", "more than the draws", {"ks": [1, 4]}, ValueError, "domain"),
+        ("log_marginal", "wrong shape", {"log_marginal": _LM[0]}, ValueError, "shape"),
+    ],
+)
+_LGW = {"key": KEY, **_LG}
+_LGW_KINDS = {k: v for k, v in _LGS_KINDS.items() if k != "n"}
+spec(
+    "vae.linear_gaussian_log_weights",
+    VA.linear_gaussian_log_weights,
+    {**_LGW, "n": 3, "k": 2},
+    {**_LGW_KINDS, "n": Int(1), "k": Int(1)},
+    compare=False,
+    alternatives=False,
+)
+spec(
+    "vae.linear_gaussian_iwae",
+    VA.linear_gaussian_iwae,
+    {**_LGW, "n": 4, "ks": [1, 2], "chunk": 2},
+    {**_LGW_KINDS, "n": Int(2), "ks": Ks(), "chunk": Int(1)},
+    run_base=False,  # a compiled map over chunks (tests/test_vae.py runs it)
+    alternatives=False,
+)
+spec(  # a finite asymptote: 2v - u > 2 s^2 (g - a)^2
+    "vae.linear_gaussian_iwae_asymptote",
+    VA.linear_gaussian_iwae_asymptote,
+    {**_LG, "a": 0.9},
+    dict(_LG_KINDS),
+    extra=_LG_EXTRA,
+)
+spec(
+    "vae.vae_log_weights",
+    VA.vae_log_weights,
+    {"params": _VPS, "key": KEY, "x": X, "w": 0.1, "k": 2, "chunk": 8},
+    {**_STACKED, "k": Int(1), "chunk": Int(1)},
+    extra=_STACKED_EXTRA,
+    compare=False,
+    alternatives=False,
+)
+spec(  # k = max(ks) and chunk as for vae_log_weights: one compiled function
+    "vae.vae_iwae",
+    VA.vae_iwae,
+    {
+        "params": _VPS,
+        "key": KEY,
+        "x": X,
+        "w": 0.1,
+        "ks": [1, 2],
+        "log_marginal": _LM,
+        "chunk": 8,
+    },
+    {
+        **_STACKED,
+        "ks": Ks(),
+        "log_marginal": Array(none_ok=True),
+        "chunk": Int(1),
+    },
+    extra=_STACKED_EXTRA
+    + [("log_marginal", "one model", {"log_marginal": _LM[:1]}, ValueError, "shape")],
+    compare=False,
+    alternatives=False,
+)
+# a coarse grid over the mixture, shared by vae_log_marginal and mixture_vae_kl
+# (one compiled quadrature)
+_GRID = {"x_step": 1.0, "pad": 3.0}
+_QUAD = {"n_grid": 9, "half_width": 4.0}
+_GRID_POINTS, _CELL = VA.mixture_grid(_MIX, **_GRID)
+_VP3 = jax.tree_util.tree_map(
+    lambda a: jnp.stack([a, a]), {"encoder": _mlp(2, 4, 6), "decoder": _mlp(3, 4, 2)}
+)
+spec(
+    "vae.vae_log_marginal",
+    VA.vae_log_marginal,
+    {"params": _VPS, "x": _GRID_POINTS, "w": 0.1, **_QUAD, "chunk": 2**21},
+    {
+        "params": VaeParams(),
+        "x": Array(),
+        "w": _B,
+        "n_grid": Int(3),
+        "half_width": _B,
+        "chunk": Int(1),
+    },
+    extra=_STACKED_EXTRA
+    + [
+        (
+            "params",
+            "3-D latent",
+            {"params": _VP3},
+            ValueError,
+            "domain",
+            "dimension 1 or 2",
+        )
+    ],
+)
+spec(
+    "vae.vae_prior_ratio",
+    VA.vae_prior_ratio,
+    {
+        "params": _VPS,
+        "key": KEY,
+        "x": X,
+        "w": 0.1,
+        "log_marginal": _LM,
+        "n": 8,
+        "chunk": 64,
+    },
+    {**_STACKED, "log_marginal": Array(), "n": Int(2), "chunk": Int(1)},
+    extra=_STACKED_EXTRA
+    + [("log_marginal", "one model", {"log_marginal": _LM[:1]}, ValueError, "shape")],
+    compare=False,
+    alternatives=False,
+)
+spec(
+    "vae.vae_terms_gaussian",
+    VA.vae_terms_gaussian,
+    {
+        "params": _VPS,
+        "key": KEY,
+        "mean": [0.0, 0.5],
+        "cov": _COV,
+        "w": 0.1,
+        "n": 64,
+        "betas": [1.0, 2.0],
+    },
+    {
+        "params": VaeParams(),
+        "key": Key(),
+        "mean": Array(vector=True),
+        "cov": Array(),
+        "w": _B,
+        "n": Int(64),
+        "betas": _BETAS,
+    },
+    extra=[
+        ("params", "no model axis", {"params": _VP}, ValueError, "shape"),
+        ("mean", "wrong length", {"mean": [0.0, 0.0, 0.0]}, ValueError, "shape"),
+        ("cov", "not square", {"cov": np.ones((2, 3))}, ValueError, "shape"),
+        (
+            "cov",
+            "not symmetric",
+            {"cov": [[2.0, 0.3], [0.0, 1.0]]},
+            ValueError,
+            "domain",
+        ),
+        (
+            "cov",
+            "not positive-definite",
+            {"cov": -np.eye(2)},
+            ValueError,
+            "domain",
+            "positive-definite",
+        ),
+        (
+            "betas",
+            "one too many",
+            {"betas": [1.0, 2.0, 3.0]},
+            ValueError,
+            "domain",
+            "one weight per model",
+        ),
+    ],
+    run_base=False,  # a compiled map over models (tests/test_vae.py runs it)
+    alternatives=False,
+)
+_MIX3 = VA.gaussian_mixture([1.0], [[0.0, 0.0, 0.0]], [1.0])
+_NOT_2D = ("mix", "3-D", {"mix": _MIX3}, ValueError, "domain", "2-D|dimension")
+spec(
+    "vae.mixture_grid",
+    VA.mixture_grid,
+    {"mix": _MIX, **_GRID},
+    {"mix": Mixture(), "x_step": _B, "pad": _B},
+    extra=[_NOT_2D],
+)
+spec(  # one point, as for mixture_log_density: one compiled density
+    "vae.marginal_gap_on_grid",
+    VA.marginal_gap_on_grid,
+    {
+        "mix": _MIX,
+        "points": [[0.0, 1.0]],
+        "cell": 1.0,
+        "log_marginal": np.full((2, 1), -3.0),
+    },
+    {"mix": Mixture(), "points": Array(), "cell": _B, "log_marginal": Array()},
+    extra=[
+        ("points", "wrong d", {"points": np.ones((3, 3))}, ValueError, "shape"),
+        ("points", "1-D", {"points": [0.0, 1.0]}, ValueError, "shape"),
+        (
+            "log_marginal",
+            "not one per point",
+            {"log_marginal": np.zeros((2, 4))},
+            ValueError,
+            "shape",
+        ),
+        ("log_marginal", "1-D", {"log_marginal": np.zeros(3)}, ValueError, "shape"),
+    ],
+)
+spec(
+    "vae.mixture_vae_kl",
+    VA.mixture_vae_kl,
+    {"mix": _MIX, "params": _VPS, "w": 0.1, **_GRID, **_QUAD},
+    {
+        "mix": Mixture(),
+        "params": VaeParams(),
+        "w": _B,
+        "x_step": _B,
+        "pad": _B,
+        "n_grid": Int(3),
+        "half_width": _B,
+    },
+    extra=[
+        (
+            "params",
+            "3-D data",
+            {
+                "params": jax.tree_util.tree_map(
+                    lambda a: jnp.stack([a, a]),
+                    {"encoder": _mlp(3, 4, 2), "decoder": _mlp(1, 4, 3)},
+                )
+            },
+            ValueError,
+            "domain",
+            "dimension",
+        ),
+        ("params", "no model axis", {"params": _VP}, ValueError, "shape"),
+    ],
 )
 
 
@@ -3589,6 +3959,12 @@ VALID_EXTRA += [
         check=lambda x: x.shape == (3, 2),
     ),
     Valid(
+        "diffusion.losses_against_steps",
+        "Ts as a NumPy array of ints (the same compiled function and losses)",
+        lambda: DF.losses_against_steps(X, LIN, _identity, KEY, np.array([1, 3])),
+        reference=lambda: DF.losses_against_steps(X, LIN, _identity, KEY, (1, 3)),
+    ),
+    Valid(
         "diffusion.Schedule",
         "NumPy endpoints give the same, hashable schedule",
         lambda: DF.Schedule("linear", np.float64(-5.0), np.int64(5)),
@@ -3830,6 +4206,9 @@ RECORDS = frozenset(
         "vae.BetaVAEOptimum",
         "vae.LinearFit",
         "vae.GaussianMixture",  # re-validated by every function that takes one
+        "vae.IWAETerms",
+        "vae.MarginalGap",
+        "vae.GaussianDataTerms",
     }
 )
 
