@@ -208,8 +208,8 @@ def test_stale_executed_notebook_is_never_used(tmp_path, monkeypatch, capsys):
     div = root / "klnotes" / "divergences.py"
     text = div.read_text()
     mutated = text.replace(
-        "return from_nats(xp.sum(terms, axis=-1), base)",
-        "return from_nats(xp.sum(terms, axis=-1) + 0.5, base)",
+        "return _in_unit(xp.sum(terms, axis=-1), base)",
+        "return _in_unit(xp.sum(terms, axis=-1) + 0.5, base)",
     )
     assert mutated != text, "kn.kl changed: update the line this test breaks"
     div.write_text(mutated)
