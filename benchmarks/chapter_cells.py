@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args(argv)
 
+    import zmq
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     path = args.chapter.resolve()
     nb = book.read_chapter(path)
@@ -46,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=True,
+        # as tools/book.py: CurveZMQ keys, so ipykernel does not warn about TCP
+        config=Config(
+            {
+                "KernelManager": {
+                    "transport_encryption": "auto" if zmq.has("curve") else "disabled"
+                }
+            }
+        ),
     )
     start = time.perf_counter()
     client.execute()
