@@ -567,6 +567,7 @@ def check_source(
 # a chapter's log of checks
 
 _ASCII_MATH = re.compile(r"\^|>=|<=|!=|->|\*\*|''|\bsqrt\(|\bexp\(|\blog\(")
+_MYST_ROLE = re.compile(r"\{[a-z:]+\}`")
 
 
 def _prose_name(name: str) -> str:
@@ -577,6 +578,12 @@ def _prose_name(name: str) -> str:
         raise ValueError(
             f"check name {name!r} uses ASCII math ({bad.group(0)!r}); write it as prose"
             " or typeset it between $…$"
+        )
+    role = _MYST_ROLE.search(name)
+    if role:
+        raise ValueError(
+            f"check name {name!r} contains the MyST role {role.group(0)!r}, which a"
+            " cell's output and the ledger show as raw text; name the quantity instead"
         )
     return name
 

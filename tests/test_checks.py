@@ -662,6 +662,16 @@ def test_checklog_refuses_ascii_math_names(name):
         log.close(name, 1.0, 1.0, role="independent", claim="thm-a")
 
 
+@pytest.mark.parametrize(
+    "name", ["against {eq}`eq-a`", "{prf:ref}`thm-a` holds", "see {ref}`sec`"]
+)
+def test_checklog_refuses_myst_roles_in_names(name):
+    """A role is raw text in a cell's output and in the ledger: refused."""
+    log = CheckLog("c")
+    with pytest.raises(ValueError, match="MyST role"):
+        log.close(name, 1.0, 1.0, role="independent", claim="thm-a")
+
+
 def test_checklog_accepts_typeset_names():
     log = CheckLog("c")
     log.close("$f''(x) = 1/x^2 > 0$ and prose", 1.0, 1.0, role="independent", claim="t")

@@ -7,6 +7,7 @@ check that what it wrote is complete and consistent with the pages.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -34,10 +35,18 @@ def soup(rel: str) -> BeautifulSoup:
     return BeautifulSoup((HTML / rel).read_text(encoding="utf-8"), "html.parser")
 
 
+@functools.cache
+def page_ids(rel: str) -> frozenset[str] | None:
+    """Every id on a built page (parsed once per page), or None if it is missing."""
+    if not (HTML / rel).exists():
+        return None
+    return frozenset(tag["id"] for tag in soup(rel).find_all(id=True))
+
+
 def anchor_exists(url: str) -> bool:
     page, _, anchor = url.partition("#")
-    target = HTML / page
-    return target.exists() and soup(page).find(id=anchor) is not None
+    ids = page_ids(page)
+    return ids is not None and anchor in ids
 
 
 def test_schema():
