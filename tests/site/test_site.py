@@ -6,6 +6,7 @@ shows an error or an unresolved reference, and nothing is loaded from the
 network (MathJax is served from _static/).
 """
 
+import functools
 import re
 from pathlib import Path
 
@@ -17,13 +18,16 @@ import book
 HTML = book.ROOT / "_build" / "html"
 CHAPTERS = book.chapters_in_toc()
 
-pytestmark = pytest.mark.skipif(
-    not (HTML / "index.html").exists(),
-    reason="site not built: run `make test` (or `make book`) first",
-)
+if not (HTML / "index.html").exists():  # never skip silently: build it first
+    pytest.fail(
+        f"{HTML / 'index.html'} does not exist: build the book first (`make test` does)",
+        pytrace=False,
+    )
 
 
+@functools.cache
 def page(rel: str) -> BeautifulSoup:
+    """A built page, parsed once (the tests only read it)."""
     return BeautifulSoup((HTML / rel).read_text(encoding="utf-8"), "html.parser")
 
 
