@@ -696,18 +696,25 @@ def jarzynski_weights(work: Any, *, kT: float = 1.0) -> Estimate:
     return mc_estimate(np.exp(-w / kT))
 
 
+def _work_blocks(
+    work: Any, n: Any, kT: Any, *, smallest: int
+) -> tuple[np.ndarray, int, float]:
+    """``work`` cut into ``len(work) // n`` rows of ``n`` (a remainder dropped)."""
+    w = _work(work)
+    n = whole_number(n, "n", smallest)
+    kT = positive_scalar(kT, "kT")
+    m = w.size // n
+    if m < 2:
+        raise ValueError(f"need at least 2 blocks of n={n}, got {w.size} work values")
+    return w[: m * n].reshape(m, n), n, kT
+
+
 def block_free_energies(work: Any, n: int, *, kT: float = 1.0) -> np.ndarray:
     r"""Independent estimates :math:`\widehat{\Delta F}_n` from blocks of ``n`` values.
 
     Returns ``len(work) // n`` values (a remainder is dropped).
     """
-    w = _work(work)
-    n = whole_number(n, "n", 1)
-    kT = positive_scalar(kT, "kT")
-    m = w.size // n
-    if m < 2:
-        raise ValueError(f"need at least 2 blocks of n={n}, got {w.size} work values")
-    blocks = w[: m * n].reshape(m, n)
+    blocks, n, kT = _work_blocks(work, n, kT, smallest=1)
     return -kT * (_logsumexp(-blocks / kT, axis=1) - math.log(n))
 
 
@@ -721,13 +728,8 @@ def block_exponential_stderr(work: Any, n: int, *, kT: float = 1.0) -> np.ndarra
     reported errors with the actual spread of the block estimates shows when
     the sample standard error is too optimistic.
     """
-    w = _work(work)
-    n = whole_number(n, "n", 2)
-    kT = positive_scalar(kT, "kT")
-    m = w.size // n
-    if m < 2:
-        raise ValueError(f"need at least 2 blocks of n={n}, got {w.size} work values")
-    log_w = -w[: m * n].reshape(m, n) / kT
+    blocks, n, kT = _work_blocks(work, n, kT, smallest=2)
+    log_w = -blocks / kT
     log_mean = _logsumexp(log_w, axis=1) - math.log(n)
     log_second = _logsumexp(2 * log_w, axis=1) - math.log(n)
     rel_var = np.maximum(np.expm1(log_second - 2 * log_mean), 0.0)
