@@ -30,92 +30,124 @@ Topic modules are reached as ``kn.<module>.<name>``; their main types and
 entry points are also re-exported here.
 """
 
+import importlib
+
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import (  # noqa: E402
-    checks,
-    coding,
-    diffusion,
-    distributions,
-    divergences,
-    erasure,
-    evidence,
-    graphs,
-    ledger,
-    measures,
-    montecarlo,
-    nn,
-    provenance,
-    recipe,
-    style,
-    symbolic,
-    thermo,
-    units,
-    vae,
+# The modules are imported when first used, not here: `import klnotes` then
+# costs JAX alone (about 0.5 s) instead of SymPy, SciPy and daft as well
+# (about 2.5 s), which every kernel, test worker and Sphinx build would pay.
+# `kn.kl`, `kn.vae.train_vaes` and `from klnotes import CheckLog` all work as
+# if everything had been imported eagerly.
+_SUBMODULES = frozenset(
+    {
+        "checks",
+        "coding",
+        "diffusion",
+        "distributions",
+        "divergences",
+        "erasure",
+        "evidence",
+        "graphs",
+        "ledger",
+        "measures",
+        "montecarlo",
+        "nn",
+        "provenance",
+        "recipe",
+        "style",
+        "symbolic",
+        "thermo",
+        "units",
+        "vae",
+    }
 )
-from .checks import (  # noqa: E402
-    BoundCheckFailed,
-    CheckFailed,
-    CheckLog,
-    CheckRecord,
-    CheckSummary,
-    MonteCarloCheckFailed,
-    NumericCheckFailed,
-    SourceCheckFailed,
-    SymbolicCheckFailed,
-    check_bound,
-    check_close,
-    check_mc,
-    check_source,
-    check_symbolic,
-    check_symbolic_sign,
-    mc_power,
-)
-from .coding import coding_excess, huffman_code  # noqa: E402
-from .diffusion import DiffusionLoss, Schedule, continuous_loss, discrete_loss  # noqa: E402
-from .distributions import (  # noqa: E402
-    conditional,
-    gaussian_log_density,
-    marginal,
-    mvn_log_density,
-    random_distribution,
-)
-from .divergences import (  # noqa: E402
-    bernoulli_kl,
-    binary_entropy,
-    cross_entropy,
-    entropy,
-    gaussian_kl,
-    kl,
-    total_variation,
-)
-from .erasure import erasure_exact, simulate_erasure  # noqa: E402
-from .evidence import bayes_update, weight_of_evidence  # noqa: E402
-from .graphs import draw_objective, draw_worlds  # noqa: E402
-from .measures import Measure  # noqa: E402
-from .montecarlo import (  # noqa: E402
-    Estimate,
-    count_estimate,
-    kl_from_log_densities,
-    kl_monte_carlo,
-    mc_estimate,
-)
-from .recipe import World, bound, objective, objective_sum  # noqa: E402
-from .style import use_style  # noqa: E402
-from .symbolic import Proof, SymbolicProofError, prove_equal  # noqa: E402
-from .thermo import simulate_harmonic, simulate_metropolis  # noqa: E402
-from .units import (  # noqa: E402
-    convert,
-    db_to_odds,
-    db_to_prob,
-    from_nats,
-    odds_to_db,
-    odds_to_prob,
-    prob_to_db,
-    prob_to_odds,
-)
+
+# Re-exported name -> the module that defines it.
+_EXPORTS = {
+    "BoundCheckFailed": "checks",
+    "CheckFailed": "checks",
+    "CheckLog": "checks",
+    "CheckRecord": "checks",
+    "CheckSummary": "checks",
+    "DiffusionLoss": "diffusion",
+    "Estimate": "montecarlo",
+    "Measure": "measures",
+    "MonteCarloCheckFailed": "checks",
+    "NumericCheckFailed": "checks",
+    "Proof": "symbolic",
+    "Schedule": "diffusion",
+    "SourceCheckFailed": "checks",
+    "SymbolicCheckFailed": "checks",
+    "SymbolicProofError": "symbolic",
+    "World": "recipe",
+    "bayes_update": "evidence",
+    "bernoulli_kl": "divergences",
+    "binary_entropy": "divergences",
+    "bound": "recipe",
+    "check_bound": "checks",
+    "check_close": "checks",
+    "check_mc": "checks",
+    "check_source": "checks",
+    "check_symbolic": "checks",
+    "check_symbolic_sign": "checks",
+    "coding_excess": "coding",
+    "conditional": "distributions",
+    "continuous_loss": "diffusion",
+    "convert": "units",
+    "count_estimate": "montecarlo",
+    "cross_entropy": "divergences",
+    "db_to_odds": "units",
+    "db_to_prob": "units",
+    "discrete_loss": "diffusion",
+    "draw_objective": "graphs",
+    "draw_worlds": "graphs",
+    "entropy": "divergences",
+    "erasure_exact": "erasure",
+    "from_nats": "units",
+    "gaussian_kl": "divergences",
+    "gaussian_log_density": "distributions",
+    "huffman_code": "coding",
+    "kl": "divergences",
+    "kl_from_log_densities": "montecarlo",
+    "kl_monte_carlo": "montecarlo",
+    "marginal": "distributions",
+    "mc_estimate": "montecarlo",
+    "mc_power": "checks",
+    "mvn_log_density": "distributions",
+    "objective": "recipe",
+    "objective_sum": "recipe",
+    "odds_to_db": "units",
+    "odds_to_prob": "units",
+    "prob_to_db": "units",
+    "prob_to_odds": "units",
+    "prove_equal": "symbolic",
+    "random_distribution": "distributions",
+    "simulate_erasure": "erasure",
+    "simulate_harmonic": "thermo",
+    "simulate_metropolis": "thermo",
+    "total_variation": "divergences",
+    "use_style": "style",
+    "weight_of_evidence": "evidence",
+}
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module 'klnotes' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "BoundCheckFailed",
