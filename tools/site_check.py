@@ -24,6 +24,7 @@ Used by ``tests/site/test_browser.py`` and ``tools/site_report.py``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -109,6 +110,18 @@ class Survey:
 
     def at(self, width: int) -> list[Visit]:
         return [v for v in self.visits if v.width == width]
+
+
+@functools.cache
+def parsed(rel: str, html: Path = HTML):
+    """The built page ``rel`` parsed by BeautifulSoup, once per process.
+
+    The site tests only read the tree, so every test shares one parse of each
+    page (parsing the eight chapter pages takes a few seconds).
+    """
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup((html / rel).read_text(encoding="utf-8"), "html.parser")
 
 
 def site_pages(html: Path = HTML) -> list[str]:

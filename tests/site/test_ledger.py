@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+import site_check
 from bs4 import BeautifulSoup
 
 import book
@@ -32,7 +33,7 @@ THEOREM_CLASSES = ("theorem", "proposition", "lemma", "corollary")
 
 
 def soup(rel: str) -> BeautifulSoup:
-    return BeautifulSoup((HTML / rel).read_text(encoding="utf-8"), "html.parser")
+    return site_check.parsed(rel, HTML)
 
 
 @functools.cache

@@ -6,11 +6,11 @@ shows an error or an unresolved reference, and nothing is loaded from the
 network (MathJax is served from _static/).
 """
 
-import functools
 import re
 from pathlib import Path
 
 import pytest
+import site_check
 from bs4 import BeautifulSoup
 
 import book
@@ -25,10 +25,9 @@ if not (HTML / "index.html").exists():  # never skip silently: build it first
     )
 
 
-@functools.cache
 def page(rel: str) -> BeautifulSoup:
-    """A built page, parsed once (the tests only read it)."""
-    return BeautifulSoup((HTML / rel).read_text(encoding="utf-8"), "html.parser")
+    """A built page, parsed once for all the site tests (they only read it)."""
+    return site_check.parsed(rel, HTML)
 
 
 def all_pages() -> list[Path]:
