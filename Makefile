@@ -6,13 +6,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.klnotes-installed
 LINTED := klnotes tests tools benchmarks
 
-# JAX keeps what XLA compiled in _build/jax-cache, so a chapter, a test or a
-# mutant that runs the same jitted code again skips the compile (often most of
-# a JAX cell's time). Compiled code is keyed by the program, the flags and the
-# JAX version, and gives the same numbers as a fresh compile; `make clean`
-# empties it. Set JAX_COMPILATION_CACHE_DIR yourself to put it elsewhere.
-export JAX_COMPILATION_CACHE_DIR ?= $(CURDIR)/_build/jax-cache
-export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0.2
+# JAX keeps what XLA compiled in $(VENV)/jax-cache, next to the packages it
+# was compiled for, so a chapter, a test or a mutant that runs the same jitted
+# code again skips the compile (most of a cold JAX cell's time, and of the unit
+# tests'). Every program is kept, however quick to compile: a few MB in all.
+# Entries are keyed by the program, the flags and the JAX version, and give the
+# same numbers as a fresh compile; recreating the environment empties it. Set
+# JAX_COMPILATION_CACHE_DIR yourself to put it elsewhere.
+export JAX_COMPILATION_CACHE_DIR ?= $(CURDIR)/$(VENV)/jax-cache
+export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0
 
 .PHONY: help venv book test mutants manifest lint format chapter lab lock clean
 
@@ -46,7 +48,7 @@ test: $(STAMP)
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m ruff format --check $(LINTED)
 	@$(PY) tools/site_browser.py ensure
-	$(PY) -m pytest -n 2 --dist load --durations=12 tests --ignore=tests/site
+	$(PY) -m pytest -n 2 --dist load --maxschedchunk 1 --durations=12 tests --ignore=tests/site
 	$(PY) tools/book.py build --fresh
 	$(PY) -m pytest tests/site
 
