@@ -15,10 +15,6 @@ LINTED := klnotes tests tools benchmarks
 # JAX_COMPILATION_CACHE_DIR yourself to put it elsewhere.
 export JAX_COMPILATION_CACHE_DIR ?= $(CURDIR)/$(VENV)/jax-cache
 export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS ?= 0
-# A size limit switches on JAX's file lock around every cache read and write:
-# two workers compiling the same program never see each other's half-written
-# entry (without it, that is a warning and a recompile).
-export JAX_COMPILATION_CACHE_MAX_SIZE ?= 2000000000
 
 .PHONY: help venv book test mutants manifest lint format chapter lab lock clean
 
