@@ -9,7 +9,7 @@ LINTED := klnotes tests tools benchmarks
 # JAX keeps what XLA compiled in $(VENV)/jax-cache, next to the packages it
 # was compiled for, so a chapter, a test or a mutant that runs the same jitted
 # code again skips the compile (most of a cold JAX cell's time, and of the unit
-# tests'). Every program is kept, however quick to compile: a few MB in all.
+# tests'). Every program is kept, however quick to compile: about 22 MB.
 # Entries are keyed by the program, the flags and the JAX version, and give the
 # same numbers as a fresh compile; recreating the environment empties it. Set
 # JAX_COMPILATION_CACHE_DIR yourself to put it elsewhere.
